@@ -1,0 +1,174 @@
+"""The training loop: forward, backward, clip, step, repeat; with a carried state,
+a progress bar, callbacks, a loss history, and a clear stop when training diverges."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .cells import state_batch_size
+from .optim import Adam, clip_grad_norm, global_norm
+
+
+class TrainingDiverged(FloatingPointError):
+    """Raised when the loss or a gradient becomes NaN or infinite; ``.history`` holds the run so far."""
+
+    def __init__(self, message, history):
+        super().__init__(message)
+        self.history = history
+
+
+@dataclass
+class History:
+    """What happened during training, one entry per step (plus validation checkpoints)."""
+
+    losses: list = field(default_factory=list)  # training loss per step (nats)
+    grad_norms: list = field(default_factory=list)  # global gradient norm per step, before clipping
+    val_steps: list = field(default_factory=list)
+    val_losses: list = field(default_factory=list)
+    seconds: float = 0.0
+    stopped_early: bool = False
+
+    @property
+    def steps(self):
+        return len(self.losses)
+
+    def smoothed(self, window=20):
+        """Running mean of the training loss over ``window`` steps: (steps,) array."""
+        x = np.asarray(self.losses, dtype=float)
+        if len(x) == 0:
+            return x
+        c = np.cumsum(np.insert(x, 0, 0.0))
+        w = np.minimum(np.arange(1, len(x) + 1), window)
+        return (c[1:] - c[np.arange(1, len(x) + 1) - w]) / w
+
+
+@dataclass
+class StepInfo:
+    """Passed to every callback after each step."""
+
+    step: int  # 1-based count of optimiser steps taken
+    epoch: int
+    loss: float
+    grad_norm: float
+    history: History
+    model: object
+
+
+def _as_epoch_iterable(batches):
+    # A batcher (re-iterable) gives a fresh pass per epoch; a list works the same way.
+    if iter(batches) is batches:
+        raise TypeError(
+            "train: batches must be re-iterable (a list or a SequenceBatcher), not a one-shot "
+            "iterator/generator, so that every epoch sees the data again"
+        )
+    return batches
+
+
+def train(model, batches, optimizer=None, *, epochs=1, max_steps=None, clip_norm=5.0,
+          carry_state=True, callbacks=(), val_fn=None, val_every=None, progress=True,
+          time_limit=None, desc="training"):
+    """Train ``model`` on ``batches`` and return a History.
+
+    Args:
+        model: a SequenceModel or SequenceRegressor (anything with params and loss(x, y, state0))
+        batches: re-iterable of (x, y) pairs, e.g. a SequenceBatcher or a list [(x, y)]
+        optimizer: an rnnlab optimiser (default Adam(lr=1e-2))
+        epochs: passes over ``batches``
+        max_steps: stop after this many steps in total (None: no limit)
+        clip_norm: clip the global gradient norm to this value (None: no clipping)
+        carry_state: start each window from the previous window's last state
+            (truncated BPTT); the state is reset at the start of every epoch
+        callbacks: functions ``cb(info: StepInfo)``; one that returns True stops training
+        val_fn: function ``val_fn(model) -> float`` evaluated every ``val_every`` steps and at the end
+        progress: show a tqdm progress bar
+        time_limit: stop after this many seconds (None: no limit)
+
+    Raises:
+        TrainingDiverged: the loss or gradient norm became NaN/inf; the message names the step
+    """
+    _as_epoch_iterable(batches)
+    if optimizer is None:
+        optimizer = Adam(lr=1e-2)
+    if callable(callbacks):
+        callbacks = (callbacks,)
+    history = History()
+    per_epoch = len(batches) if hasattr(batches, "__len__") else None
+    total = None
+    if per_epoch is not None:
+        total = per_epoch * epochs if max_steps is None else min(max_steps, per_epoch * epochs)
+    elif max_steps is not None:
+        total = max_steps
+    bar = tqdm(total=total, desc=desc, disable=not progress, leave=True)
+    start = time.perf_counter()
+    step = 0
+    try:
+        for epoch in range(epochs):
+            state = None
+            for x, y in batches:
+                if max_steps is not None and step >= max_steps:
+                    break
+                if not carry_state or (state is not None and state_batch_size(state) != len(x)):
+                    state = None
+                loss, grads, state = model.loss(x, y, state)
+                norm = global_norm(grads)
+                if not (math.isfinite(loss) and math.isfinite(norm)):
+                    bad = "loss" if not math.isfinite(loss) else "gradient norm"
+                    value = loss if bad == "loss" else norm
+                    lr = getattr(optimizer, "lr", "?")
+                    raise TrainingDiverged(
+                        f"Training diverged at step {step + 1} (epoch {epoch + 1}): the {bad} is {value}. "
+                        f"The parameters were not updated with it. Try a lower learning rate "
+                        f"(now {lr}; e.g. {lr / 10 if isinstance(lr, float) else 'a tenth'})"
+                        + (" or gradient clipping (clip_norm=5)." if clip_norm is None
+                           else f" or a smaller clip_norm (now {clip_norm})."),
+                        history,
+                    )
+                if clip_norm is not None:
+                    clip_grad_norm(grads, clip_norm)
+                optimizer.step(model.params, grads)
+                step += 1
+                history.losses.append(loss)
+                history.grad_norms.append(norm)
+                bar.update(1)
+                if step % 10 == 0 or step == 1:
+                    bar.set_postfix(loss=f"{loss:.3f}")
+                stop = False
+                if val_fn is not None and val_every and step % val_every == 0:
+                    history.val_steps.append(step)
+                    history.val_losses.append(float(val_fn(model)))
+                for cb in callbacks:
+                    if cb(StepInfo(step, epoch, loss, norm, history, model)):
+                        stop = True
+                if time_limit is not None and time.perf_counter() - start > time_limit:
+                    stop = True
+                if stop:
+                    history.stopped_early = True
+                    break
+            if history.stopped_early or (max_steps is not None and step >= max_steps):
+                break
+        if val_fn is not None and (not history.val_steps or history.val_steps[-1] != step):
+            history.val_steps.append(step)
+            history.val_losses.append(float(val_fn(model)))
+    finally:
+        bar.close()
+        history.seconds = time.perf_counter() - start
+    return history
+
+
+def evaluate(model, batches, carry_state=True):
+    """Mean loss over all (x, y) in ``batches`` without updating anything (weighted by positions)."""
+    total, count, state = 0.0, 0, None
+    for x, y in batches:
+        if not carry_state or (state is not None and state_batch_size(state) != len(x)):
+            state = None
+        loss, state = model.eval_loss(x, y, state)
+        total += loss * np.size(y)
+        count += np.size(y)
+    if count == 0:
+        raise ValueError("evaluate: batches yielded nothing")
+    return total / count

@@ -1,0 +1,90 @@
+"""Input checks shared by every public function.
+
+Each check raises a ``ValueError`` or ``TypeError`` whose message names the
+function, the argument, what was expected and what was received, so a student
+reading the traceback knows which array to look at.  Nothing here converts or
+broadcasts: bad input is rejected, never repaired.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FLOAT_DTYPES = (np.float32, np.float64)
+
+
+def as_float_array(where: str, name: str, a) -> np.ndarray:
+    """Return ``a`` unchanged if it is a float32/float64 ndarray, else raise TypeError."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(
+            f"{where}: {name} must be a numpy array of float32 or float64, "
+            f"got {type(a).__name__}"
+        )
+    if a.dtype.type not in FLOAT_DTYPES:
+        raise TypeError(
+            f"{where}: {name} must have dtype float32 or float64, got {a.dtype}"
+        )
+    return a
+
+
+def check_ndim(where: str, name: str, a: np.ndarray, ndim: int, letters: str) -> None:
+    """Raise ValueError unless ``a.ndim == ndim``; ``letters`` names the axes, e.g. '(N, T, D)'."""
+    if a.ndim != ndim:
+        raise ValueError(
+            f"{where}: {name} must be {ndim}-D with shape {letters}, "
+            f"got shape {a.shape}"
+        )
+
+
+def check_shape(where: str, name: str, a: np.ndarray, expected: tuple, letters: str) -> None:
+    """Raise ValueError unless ``a.shape == expected``."""
+    if a.shape != tuple(expected):
+        raise ValueError(
+            f"{where}: {name} must have shape {letters} = {tuple(expected)}, "
+            f"got {a.shape}"
+        )
+
+
+def check_nonempty(where: str, name: str, a: np.ndarray, axis_names: str) -> None:
+    """Raise ValueError if any axis of ``a`` has length zero (an empty batch or sequence)."""
+    if a.size == 0:
+        raise ValueError(
+            f"{where}: {name} must not be empty, got shape {a.shape} {axis_names}"
+        )
+
+
+def check_same_dtype(where: str, **arrays: np.ndarray) -> np.dtype:
+    """All float arrays must share one dtype: we never silently up- or down-cast."""
+    dtypes = {name: a.dtype for name, a in arrays.items()}
+    if len(set(dtypes.values())) > 1:
+        listing = ", ".join(f"{n}={d}" for n, d in dtypes.items())
+        raise TypeError(
+            f"{where}: all arrays must share one float dtype (no silent casting), "
+            f"got {listing}"
+        )
+    return next(iter(dtypes.values()))
+
+
+def check_int_indices(where: str, name: str, idx, upper: int) -> np.ndarray:
+    """Integer array with every entry in [0, upper); raises TypeError/ValueError otherwise."""
+    if not isinstance(idx, np.ndarray):
+        raise TypeError(
+            f"{where}: {name} must be a numpy array of integers, got {type(idx).__name__}"
+        )
+    if not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError(
+            f"{where}: {name} must hold integer class indices, got dtype {idx.dtype}"
+        )
+    if idx.size and (idx.min() < 0 or idx.max() >= upper):
+        bad = idx[(idx < 0) | (idx >= upper)].flat[0]
+        raise ValueError(
+            f"{where}: {name} must hold indices in [0, {upper}), found {int(bad)}"
+        )
+    return idx
+
+
+def check_activation(where: str, activation: str, allowed) -> None:
+    if activation not in allowed:
+        raise ValueError(
+            f"{where}: activation must be one of {sorted(allowed)}, got {activation!r}"
+        )
