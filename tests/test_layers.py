@@ -1,0 +1,217 @@
+"""Every backward pass against numerical gradients (float64, rel error < 1e-7)."""
+
+import numpy as np
+import pytest
+
+import rnnlab as R
+from conftest import make_rnn_inputs
+
+TOL = 1e-7
+ACTS = ["tanh", "sigmoid", "relu"]
+SHAPES = [(3, 4, 5, 6), (1, 4, 5, 6), (3, 1, 5, 6), (3, 4, 5, 1), (1, 1, 1, 1)]
+
+
+def _num_grads(forward, args, dout, which):
+    """Numerical gradient of sum(forward(*args)[0] * dout) w.r.t. args[i] for i in which."""
+    out = []
+    for i in which:
+        def f(v, i=i):
+            a = list(args)
+            a[i] = v
+            return forward(*a)[0]
+        out.append(R.numerical_gradient(f, args[i], dout))
+    return out
+
+
+@pytest.mark.parametrize("act", ACTS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_rnn_step_backward_matches_numerical(rng, act, shape):
+    N, _, D, H = shape
+    x, h0, Wx, Wh, b = make_rnn_inputs(rng, N, 1, D, H)
+    x = x[:, 0]
+    if act == "relu":  # keep pre-activations away from the kink at 0
+        b = b + np.sign(b) * 0.3
+    fwd = lambda *a: R.rnn_step_forward(*a, activation=act)
+    h, cache = fwd(x, h0, Wx, Wh, b)
+    dh = rng.standard_normal(h.shape)
+    analytic = R.rnn_step_backward(dh, cache)
+    numeric = _num_grads(fwd, (x, h0, Wx, Wh, b), dh, range(5))
+    for name, a, n in zip(["dx", "dh_prev", "dWx", "dWh", "db"], analytic, numeric):
+        assert a.shape == n.shape, name
+        assert R.rel_error(a, n) < TOL, (name, R.rel_error(a, n))
+
+
+@pytest.mark.parametrize("act", ACTS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_rnn_backward_matches_numerical(rng, act, shape):
+    x, h0, Wx, Wh, b = make_rnn_inputs(rng, *shape)
+    fwd = lambda *a: R.rnn_forward(*a, activation=act)
+    h, cache = fwd(x, h0, Wx, Wh, b)
+    dh = rng.standard_normal(h.shape)
+    analytic = R.rnn_backward(dh, cache)
+    numeric = _num_grads(fwd, (x, h0, Wx, Wh, b), dh, range(5))
+    for name, a, n in zip(["dx", "dh0", "dWx", "dWh", "db"], analytic, numeric):
+        assert a.shape == n.shape, name
+        assert R.rel_error(a, n) < TOL, (name, R.rel_error(a, n))
+
+
+def test_rnn_forward_equals_loop_of_steps(rng):
+    x, h0, Wx, Wh, b = make_rnn_inputs(rng)
+    h, _ = R.rnn_forward(x, h0, Wx, Wh, b)
+    h_prev = h0
+    for t in range(x.shape[1]):
+        h_prev, _ = R.rnn_step_forward(x[:, t], h_prev, Wx, Wh, b)
+        np.testing.assert_allclose(h[:, t], h_prev, rtol=1e-12, atol=1e-12)
+
+
+def test_rnn_backward_equals_loop_of_step_backwards(rng):
+    """The vectorised BPTT gives exactly what a loop of step backwards gives."""
+    x, h0, Wx, Wh, b = make_rnn_inputs(rng)
+    h, cache = R.rnn_forward(x, h0, Wx, Wh, b)
+    dh = rng.standard_normal(h.shape)
+    dx, dh0, dWx, dWh, db = R.rnn_backward(dh, cache)
+    caches, h_prev = [], h0
+    for t in range(x.shape[1]):
+        h_prev, c = R.rnn_step_forward(x[:, t], h_prev, Wx, Wh, b)
+        caches.append(c)
+    dh_next = np.zeros_like(h0)
+    sums = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+    for t in reversed(range(x.shape[1])):
+        dx_t, dh_next, *g = R.rnn_step_backward(dh[:, t] + dh_next, caches[t])
+        np.testing.assert_allclose(dx[:, t], dx_t, atol=1e-12)
+        for s, gi in zip(sums, g):
+            s += gi
+    np.testing.assert_allclose(dh0, dh_next, atol=1e-12)
+    for a, s in zip((dWx, dWh, db), sums):
+        np.testing.assert_allclose(a, s, atol=1e-12)
+
+
+def test_embedding_backward_matches_numerical_with_repeats(rng):
+    W = rng.standard_normal((7, 3))
+    idx = np.array([[0, 3, 3, 6], [3, 0, 1, 1]])  # repeats must add up
+    out, cache = R.embedding_forward(idx, W)
+    np.testing.assert_array_equal(out, np.eye(7)[idx] @ W)
+    dout = rng.standard_normal(out.shape)
+    dW = R.embedding_backward(dout, cache)
+    num = R.numerical_gradient(lambda w: R.embedding_forward(idx, w)[0], W, dout)
+    assert R.rel_error(dW, num) < TOL
+    assert np.all(dW[[2, 4, 5]] == 0)  # rows never read get no gradient
+
+
+def test_temporal_affine_backward_matches_numerical(rng):
+    h = rng.standard_normal((2, 3, 4))
+    W = rng.standard_normal((4, 5))
+    b = rng.standard_normal(5)
+    scores, cache = R.temporal_affine_forward(h, W, b)
+    ds = rng.standard_normal(scores.shape)
+    dh, dW, db = R.temporal_affine_backward(ds, cache)
+    fwd = R.temporal_affine_forward
+    for a, n in zip((dh, dW, db), _num_grads(fwd, (h, W, b), ds, range(3))):
+        assert R.rel_error(a, n) < TOL
+
+
+@pytest.mark.parametrize("with_mask", [False, True])
+def test_temporal_softmax_loss_gradient(rng, with_mask):
+    N, T, V = 3, 4, 6
+    scores = rng.standard_normal((N, T, V))
+    y = rng.integers(0, V, size=(N, T))
+    mask = rng.random((N, T)) > 0.4 if with_mask else None
+    if with_mask:
+        mask[0, 0] = True
+    loss, dscores = R.temporal_softmax_loss(scores, y, mask)
+    num = R.numerical_gradient(lambda s: R.temporal_softmax_loss(s, y, mask)[0], scores)
+    assert R.rel_error(dscores, num) < TOL
+    if with_mask:
+        assert np.all(dscores[~mask] == 0)
+
+
+def test_temporal_softmax_loss_is_mean_over_unmasked_positions(rng):
+    N, T, V = 2, 5, 4
+    scores = rng.standard_normal((N, T, V))
+    y = rng.integers(0, V, size=(N, T))
+    logp = scores - np.log(np.exp(scores).sum(-1, keepdims=True))
+    per_pos = -np.take_along_axis(logp, y[..., None], -1)[..., 0]
+    loss, _ = R.temporal_softmax_loss(scores, y)
+    assert loss == pytest.approx(per_pos.mean(), rel=1e-12)
+    mask = np.zeros((N, T), dtype=int)
+    mask[1, 2:] = 1
+    loss_m, _ = R.temporal_softmax_loss(scores, y, mask)
+    assert loss_m == pytest.approx(per_pos[1, 2:].mean(), rel=1e-12)
+    # mean, not sum: doubling T with the same per-step losses keeps the loss
+    loss2, _ = R.temporal_softmax_loss(np.concatenate([scores, scores], 1), np.concatenate([y, y], 1))
+    assert loss2 == pytest.approx(loss, rel=1e-12)
+
+
+def test_uniform_scores_give_ln_V():
+    V = 37
+    loss, _ = R.temporal_softmax_loss(np.zeros((2, 3, V)), np.zeros((2, 3), dtype=int))
+    assert loss == pytest.approx(np.log(V), rel=1e-12)
+
+
+def test_softmax_loss_is_stable_for_huge_scores():
+    scores = np.array([[[1e4, 0.0, -1e4], [-1e6, 1e6, 0.0]]])
+    y = np.array([[0, 0]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        loss, ds = R.temporal_softmax_loss(scores, y)
+    assert np.isfinite(loss) and np.all(np.isfinite(ds))
+    assert loss == pytest.approx(0.5 * 2e6, rel=1e-9)  # step 2 misses by 1e6 nats
+    p = R.softmax(np.array([1000.0, 1000.0, -1000.0]))
+    np.testing.assert_allclose(p, [0.5, 0.5, 0.0])
+
+
+def test_sigmoid_is_stable_and_correct():
+    a = np.array([-1000.0, -5.0, 0.0, 5.0, 1000.0])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        s = R.activate(a, "sigmoid")
+    np.testing.assert_allclose(s[1:4], 1 / (1 + np.exp(-a[1:4])), rtol=1e-12)
+    assert s[0] < 1e-300 and s[-1] == 1.0
+
+
+@pytest.mark.parametrize("act", ACTS)
+def test_activation_grad_from_output_matches_derivative(act):
+    a = np.linspace(-3, 3, 13) + 0.05  # avoid the relu kink
+    h = R.activate(a, act)
+    num = R.numerical_gradient(lambda z: R.activate(z, act), a, np.ones_like(a))
+    np.testing.assert_allclose(R.activation_grad_from_output(h, act), num, atol=1e-8)
+
+
+def test_mse_loss_gradient(rng):
+    y_hat, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    loss, d = R.mse_loss(y_hat, y)
+    assert loss == pytest.approx(0.5 * ((y_hat - y) ** 2).sum() / 4)
+    assert R.rel_error(d, R.numerical_gradient(lambda v: R.mse_loss(v, y)[0], y_hat)) < TOL
+
+
+# ---------------- dtype: float32 stays float32, mixing is an error ----------------
+
+
+def test_float32_stays_float32_end_to_end(rng):
+    x, h0, Wx, Wh, b = make_rnn_inputs(rng, dtype=np.float32)
+    h, cache = R.rnn_forward(x, h0, Wx, Wh, b)
+    assert h.dtype == np.float32
+    grads = R.rnn_backward(np.ones_like(h), cache)
+    assert all(g.dtype == np.float32 for g in grads)
+    W = rng.standard_normal((6, 4)).astype(np.float32)
+    bo = np.zeros(4, np.float32)
+    scores, c2 = R.temporal_affine_forward(h, W, bo)
+    assert scores.dtype == np.float32
+    _, ds = R.temporal_softmax_loss(scores, np.zeros(scores.shape[:2], dtype=int))
+    assert ds.dtype == np.float32
+    assert all(g.dtype == np.float32 for g in R.temporal_affine_backward(ds, c2))
+    E = rng.standard_normal((5, 3)).astype(np.float32)
+    out, ec = R.embedding_forward(np.zeros((2, 2), dtype=int), E)
+    assert out.dtype == np.float32 and R.embedding_backward(out, ec).dtype == np.float32
+
+
+def test_float32_matches_float64_closely(rng):
+    args64 = make_rnn_inputs(rng)
+    args32 = [a.astype(np.float32) for a in args64]
+    h64, _ = R.rnn_forward(*args64)
+    h32, _ = R.rnn_forward(*args32)
+    np.testing.assert_allclose(h32, h64, atol=1e-5)
+
+
+def test_mixed_dtypes_raise(rng):
+    x, h0, Wx, Wh, b = make_rnn_inputs(rng)
+    with pytest.raises(TypeError, match=r"one float dtype.*Wh=float32"):
+        R.rnn_forward(x, h0, Wx, Wh.astype(np.float32), b)
