@@ -7,8 +7,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 WITH_TORCH ?= 1
 BIN    := $(VENV)/bin
-EXTRAS := dev$(if $(filter 1,$(WITH_TORCH)),$(comma)torch,)
 comma  := ,
+EXTRAS := dev$(if $(filter 1,$(WITH_TORCH)),$(comma)torch,)
 
 .PHONY: setup lab test test-fast release benchmark images clean
 
