@@ -32,10 +32,6 @@ from .layers import rnn_backward, rnn_forward
 from .lstm import lstm_backward_state, lstm_forward
 
 
-def _zero_bias(gates):
-    return lambda H, dtype: np.zeros(gates * H, dtype)
-
-
 def _zero_state(N, H, dtype):
     return np.zeros((N, H), dtype)
 

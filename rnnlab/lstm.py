@@ -35,8 +35,8 @@ When the network keeps f near 1 the gradient arrives almost unchanged however
 long the gap (the "constant error carousel" of Hochreiter & Schmidhuber, 1997);
 when f is near 0 the cell has chosen to forget, and the gradient stops with
 the memory.  Forgetting becomes something learned, not an accident of Wh.
-(The path through h_{t-1} @ Wh still exists and still vanishes; the additive
-path is the one that does not.)  This is also why models start the forget
+(The path through h_{t-1} @ Wh still exists and can still vanish or explode;
+the additive path is the one that need not.)  This is also why models start the forget
 gate's bias at 1 (``rnnlab.cells``): sigma(1) = 0.73 instead of sigma(0) = 0.5,
 so at initialisation the memory and its gradient decay as 0.73^k, not 0.5^k.
 
