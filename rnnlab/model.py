@@ -83,7 +83,10 @@ class _RecurrentModel:
         where = type(self).__name__
         if hidden_size < 1:
             raise ValueError(f"{where}: hidden_size must be >= 1, got {hidden_size}")
-        self.cell = get_cell(cell)
+        try:
+            self.cell = get_cell(cell)
+        except ValueError as e:
+            raise ValueError(f"{where}: {e}") from None
         if self.cell.uses_activation:
             from .layers import ACTIVATIONS
 
@@ -97,11 +100,14 @@ class _RecurrentModel:
         self.params = {
             "Wx": init_weights(input_init, (input_dim, G * H), rng, self.dtype),
             "Wh": init_weights(recurrent_init, (H, G * H), rng, self.dtype),
-            "b": np.zeros(G * H, dtype=self.dtype),
+            # zeros, except the LSTM's forget-gate block starts at 1 (see rnnlab.cells)
+            "b": self.cell.initial_bias(H, self.dtype),
         }
+        for name in self.cell.extra_params:  # e.g. the GRU's b_hn (H,)
+            self.params[name] = np.zeros(H, dtype=self.dtype)
 
     def zero_state(self, N):
-        """The initial state for N sequences (vanilla cell: zeros of shape (N, H))."""
+        """The initial state for N sequences: zeros (N, H); for the LSTM the tuple (h, c) of two."""
         return self.cell.zero_state(N, self.hidden_size, self.dtype)
 
     def _state0(self, state0, N):
@@ -115,7 +121,16 @@ class _RecurrentModel:
         return state0
 
     def _run_core(self, x, state0, p):
-        return self.cell.forward(x, state0, p["Wx"], p["Wh"], p["b"], self.activation)
+        extra = [p[name] for name in self.cell.extra_params]
+        return self.cell.forward(x, state0, p["Wx"], p["Wh"], p["b"], self.activation, *extra)
+
+    def _core_grads(self, dh, core_cache):
+        """Backward through the cell: (dx, {"Wx": ..., "Wh": ..., "b": ..., extras})."""
+        dx, _, dWx, dWh, db, *dextra = self.cell.backward(dh, core_cache)
+        return dx, {"Wx": dWx, "Wh": dWh, "b": db, **dict(zip(self.cell.extra_params, dextra))}
+
+    def _activation_repr(self):
+        return f", activation={self.activation!r}" if self.cell.uses_activation else ""
 
     def num_params(self):
         """Total number of trainable scalars."""
@@ -172,13 +187,15 @@ class SequenceModel(_RecurrentModel):
 
     Shapes: idx (N, T) ints -> W_embed (V, E) -> cell (Wx (E, G*H), Wh (H, G*H), b (G*H,))
             -> W_out (H, V), b_out (V,) -> scores (N, T, V)
+    (G = 1 for "rnn", 4 for "lstm", 3 for "gru")
 
     Args:
         vocab: a Vocab (then ``sample`` returns text) or the vocabulary size V
         hidden_size: H
         embed_dim: E, the size of each symbol's learned vector
-        activation: "tanh", "sigmoid" or "relu" (vanilla cell)
-        cell: "rnn" (and any other name in rnnlab.cells.CELLS)
+        activation: "tanh", "sigmoid" or "relu" (vanilla cell only; gated cells fix their own)
+        cell: "rnn", "lstm" or "gru" (any name in rnnlab.cells.CELLS); the GRU adds
+            a parameter b_hn (H,), the LSTM carries the state (h, c)
         input_init, recurrent_init: see init_weights
         rng: numpy Generator (seeded for reproducible weights)
         dtype: float64 (default) or float32
@@ -208,7 +225,7 @@ class SequenceModel(_RecurrentModel):
 
     def __repr__(self):
         return (f"SequenceModel(V={self.vocab_size}, E={self.embed_dim}, H={self.hidden_size}, "
-                f"cell={self.cell.name!r}, activation={self.activation!r}, dtype={self.dtype}, "
+                f"cell={self.cell.name!r}{self._activation_repr()}, dtype={self.dtype}, "
                 f"params={self.num_params():,})")
 
     def _check_idx(self, where, name, idx):
@@ -249,10 +266,10 @@ class SequenceModel(_RecurrentModel):
         check_shape("SequenceModel.loss", "y", np.asarray(y), x.shape, "(N, T)")
         loss, dscores = temporal_softmax_loss(scores, y, mask)
         dh, dW_out, db_out = temporal_affine_backward(dscores, aff_cache)
-        demb, _, dWx, dWh, db = self.cell.backward(dh, core_cache)
+        demb, core_grads = self._core_grads(dh, core_cache)
         grads = {
             "W_embed": embedding_backward(demb, emb_cache),
-            "Wx": dWx, "Wh": dWh, "b": db,
+            **core_grads,
             "W_out": dW_out, "b_out": db_out,
         }
         return loss, grads, state_last
@@ -342,7 +359,8 @@ class SequenceRegressor(_RecurrentModel):
             -> W_out (H, O), b_out (O,) -> y_hat (N, O);  loss = 0.5 * mean_n ||y_hat - y||^2
 
     Defaults follow seed 002: LeCun-uniform input and output weights and an
-    identity-initialised recurrent matrix.
+    identity-initialised recurrent matrix.  cell: "rnn", "lstm" or "gru" as in
+    SequenceModel (activation applies to "rnn" only).
     """
 
     def __init__(self, input_dim, hidden_size, output_dim, *, activation="tanh", cell="rnn",
@@ -357,7 +375,7 @@ class SequenceRegressor(_RecurrentModel):
 
     def __repr__(self):
         return (f"SequenceRegressor(D={self.input_dim}, H={self.hidden_size}, O={self.output_dim}, "
-                f"cell={self.cell.name!r}, activation={self.activation!r}, params={self.num_params():,})")
+                f"cell={self.cell.name!r}{self._activation_repr()}, params={self.num_params():,})")
 
     def _check_x(self, where, x):
         as_float_array(where, "x", x)
@@ -400,8 +418,8 @@ class SequenceRegressor(_RecurrentModel):
         h_last = h[:, -1, :]
         dh = np.zeros_like(h)
         dh[:, -1, :] = dy_hat @ p["W_out"].T  # only the last step feeds the output
-        _, _, dWx, dWh, db = self.cell.backward(dh, core_cache)
-        grads = {"Wx": dWx, "Wh": dWh, "b": db, "W_out": h_last.T @ dy_hat, "b_out": dy_hat.sum(axis=0)}
+        _, core_grads = self._core_grads(dh, core_cache)
+        grads = {**core_grads, "W_out": h_last.T @ dy_hat, "b_out": dy_hat.sum(axis=0)}
         return loss, grads, state_last
 
     def _config(self):

@@ -75,14 +75,16 @@ def train(model, batches, optimizer=None, *, epochs=1, max_steps=None, clip_norm
     """Train ``model`` on ``batches`` and return a History.
 
     Args:
-        model: a SequenceModel or SequenceRegressor (anything with params and loss(x, y, state0))
+        model: a SequenceModel or SequenceRegressor with any cell ("rnn", "lstm", "gru");
+            anything with params and loss(x, y, state0) -> (loss, grads, state_last)
         batches: re-iterable of (x, y) pairs, e.g. a SequenceBatcher or a list [(x, y)]
         optimizer: an rnnlab optimiser (default Adam(lr=1e-2))
         epochs: passes over ``batches``
         max_steps: stop after this many steps in total (None: no limit)
         clip_norm: clip the global gradient norm to this value (None: no clipping)
         carry_state: start each window from the previous window's last state
-            (truncated BPTT); the state is reset at the start of every epoch
+            (truncated BPTT; h for "rnn" and "gru", the pair (h, c) for "lstm");
+            the state is reset at the start of every epoch
         callbacks: functions ``cb(info: StepInfo)``; one that returns True stops training
         val_fn: function ``val_fn(model) -> float`` evaluated every ``val_every`` steps and at the end
         progress: show a tqdm progress bar
