@@ -4,6 +4,7 @@ Shapes follow one convention everywhere: x (N, T, D), h (N, T, H),
 Wx (D, H), Wh (H, H), b (H,), and h_t = f(x_t @ Wx + h_{t-1} @ Wh + b).
 """
 
+from .cells import CELLS, Cell, get_cell
 from .data import (
     ALPHABET,
     SequenceBatcher,
@@ -14,6 +15,14 @@ from .data import (
     train_val_split,
 )
 from .gradcheck import GradCheckReport, gradient_check, numerical_gradient, rel_error
+from .gru import (
+    GRUCache,
+    gru_backward,
+    gru_forward,
+    gru_params_from_torch,
+    gru_step_backward,
+    gru_step_forward,
+)
 from .layers import (
     ACTIVATIONS,
     activate,
@@ -30,6 +39,15 @@ from .layers import (
     temporal_affine_backward,
     temporal_affine_forward,
     temporal_softmax_loss,
+)
+from .lstm import (
+    LSTMCache,
+    lstm_backward,
+    lstm_backward_state,
+    lstm_forward,
+    lstm_params_from_torch,
+    lstm_step_backward,
+    lstm_step_forward,
 )
 from .model import SequenceModel, SequenceRegressor, init_weights, load_model
 from .optim import SGD, Adagrad, Adam, Momentum, clip_grad_norm, global_norm, make_optimizer
