@@ -43,7 +43,7 @@ import html
 import os
 import traceback
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 
 import numpy as np
@@ -124,7 +124,7 @@ class CheckResult:
 
     # The checker already displayed the result; when the same cell also ends
     # with the call (``check_x(f)`` without ``result =``), don't show it twice.
-    _shown_in_cell: object = None
+    _shown_in_cell: object = field(default=None, repr=False, compare=False)
 
     def _ipython_display_(self):
         from IPython import get_ipython
