@@ -28,5 +28,8 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -o addopts="" tests/
 
+release: setup
+	$(BIN)/python tools/release_exercises.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts
