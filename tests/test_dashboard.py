@@ -68,6 +68,10 @@ def test_stop_ends_the_thread_early_and_keeps_the_model(data):
     assert "stopped" in d.status.value
     # the model trained so far is kept, and Start continues it (same model object, longer history)
     model, steps = d.model, d.history.steps
+    from rnnlab import SequenceModel
+
+    fresh = SequenceModel(data[2], 16, rng=np.random.default_rng(d.seed))  # how the dashboard built it
+    assert not np.array_equal(fresh.params["Wh"], model.params["Wh"])  # trained, not thrown away
     d.steps.value = 10
     d.start_button.click()
     assert d.wait(timeout=60)
