@@ -14,6 +14,7 @@ optimisers, ``gradient_check`` and ``train`` work on either.  ``loss`` accepts
 from __future__ import annotations
 
 import json
+import zipfile
 
 import numpy as np
 
@@ -154,7 +155,7 @@ class _RecurrentModel:
         try:
             with np.load(path, allow_pickle=False) as f:
                 data = {k: f[k] for k in f.files}
-        except (OSError, ValueError, EOFError) as e:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:  # BadZipFile: a cut-short .npz
             raise ValueError(f"load: {path} is not a readable rnnlab checkpoint (.npz): {e}") from None
         if "config" not in data:
             raise ValueError(f"load: {path} has no 'config' entry; it was not written by rnnlab's save()")
