@@ -33,6 +33,10 @@ def run(path: Path) -> float:
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                # stack frames carry absolute paths of this machine; keep the message only
+                out["traceback"] = [f"\x1b[31m{out['ename']}\x1b[39m: {out['evalue']}"]
     nbformat.write(nb, path)
     return time.perf_counter() - start
 
