@@ -1017,6 +1017,18 @@ _GENERIC_VALUE_MESSAGES = ("right shape but wrong values", "is all zeros", "has 
                            "off by a constant factor", "proportional to the correct value")
 
 
+def _joint_match(got, ref, wrong):
+    """Name the mistake whose outputs match ALL of got (some mistakes agree on one output of a probe).
+
+    got, ref: sequences of arrays already checked for shape; wrong: [(candidate arrays, message)].
+    Does nothing when got is right or has another dtype (compare() reports that), or when nothing matches.
+    """
+    if all(g.dtype == r.dtype for g, r in zip(got, ref)) and any(rel_error(g, r) >= TOL for g, r in zip(got, ref)):
+        for cands, message in wrong:
+            if all(rel_error(g, c) < MATCH for g, c in zip(got, cands)):
+                raise _Failed(message)
+
+
 def _lstm_params(rng, D, H, dtype=np.float64, scale=0.6):
     Wx = (scale * rng.standard_normal((D, 4 * H))).astype(dtype)
     Wh = (scale * rng.standard_normal((H, 4 * H))).astype(dtype)
@@ -1142,6 +1154,7 @@ def check_lstm_step_forward(fn, rng, ctx):
         h_next, c_next = student(args, case)
         ref_h, ref_c, _ = lstm_step_forward(*args)
         wrong = [(_wrong_lstm_forward(*args, **kw), msg) for kw, msg in _LSTM_FWD_MISTAKES]
+        _joint_match((h_next, c_next), (ref_h, ref_c), wrong)
         for name, got, ref, k, hint in (("c_next", c_next, ref_c, 1, c_hint), ("h_next", h_next, ref_h, 0, h_hint)):
             try:
                 ctx.compare(name, got, ref, letters="(N, H)", known=[(w[k], m) for w, m in wrong])
@@ -1260,6 +1273,8 @@ def check_lstm_step_backward(fn, rng, ctx):
         N, D = cache[0].shape
         H = cache[1].shape[1]
         wrong = [(_wrong_lstm_backward(dh_next, dc_next, cache, **kw), msg) for kw, msg in _LSTM_BWD_MISTAKES]
+        _joint_match([grads[k] for k in _LSTM_GRADS], [ref[k] for k in _LSTM_GRADS],
+                     [([w[k] for k in _LSTM_GRADS], m) for w, m in wrong])
         letters = _lstm_letters(N, D, H)
         for k in _LSTM_COMPARE_ORDER:
             try:
