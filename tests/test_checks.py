@@ -352,3 +352,21 @@ def test_lstm_checkers_report_a_stub_and_a_missing_function():
     results = C.run_all_checks({"lstm_step_forward": lstm_step_forward})
     assert results["lstm_step_forward"]
     assert results["lstm_step_backward"].status == "not implemented"
+
+
+LSTM_ZOO = [row for row in ZOO if row[0].startswith("lstm")]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("name, mutant, diagnosis", LSTM_ZOO, ids=[m.__name__ for _, m, _ in LSTM_ZOO])
+def test_lstm_diagnosis_does_not_depend_on_the_random_cases(seed, name, mutant, diagnosis):
+    """The hidden tests use seeds 1 and 2: a mistake must be named the same way there."""
+    result = C.CHECKERS[name](mutant, seed=seed, show=False)
+    assert not result and diagnosis in str(result), str(result)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("name, fn", [v for v in CORRECT_VARIANTS if v[0].startswith("lstm")],
+                         ids=lambda v: getattr(v, "__name__", str(v)))
+def test_lstm_correct_variants_pass_on_other_seeds(seed, name, fn):
+    assert C.CHECKERS[name](fn, seed=seed, show=False)
