@@ -20,7 +20,8 @@ the ``NotImplementedError`` of an unfinished stub, is reported in the result.
 Values are compared, not code: ``1 - h**2`` and ``1 - np.tanh(a)**2``, a loop
 or a vectorised formula, all pass when they compute the right numbers.
 
-Adding a checker (e.g. for an LSTM exercise) takes one decorated function::
+Adding a checker takes one decorated function (``check_lstm_step_forward`` at the
+end of this module is the full version of this sketch)::
 
     @exercise("lstm_step_forward", "(h_next, c_next, cache)")
     def check_lstm_step_forward(fn, rng, ctx):
@@ -45,6 +46,7 @@ import traceback
 import warnings
 from dataclasses import dataclass, field
 from functools import wraps
+from itertools import permutations
 
 import numpy as np
 
@@ -1105,8 +1107,6 @@ def _order_message(order):
 
 def _wrong_orders():
     """Every wrong order of the four blocks, the two classic swaps first."""
-    from itertools import permutations
-
     rest = ["".join(p) for p in permutations(_GATES) if "".join(p) not in (_GATES, "figo", "ifog")]
     return ["figo", "ifog", *rest]
 
