@@ -1,6 +1,6 @@
 """Build the instructor's source notebooks of the rnn_from_scratch assignment.
 
-    python classroom/build_sources.py
+    python classroom/build_sources.py [04_lstm_step.ipynb ...]             # all when none named
     python tools/run_notebooks.py classroom/source/rnn_from_scratch/*.ipynb   # store outputs
     python tools/release_exercises.py                                        # student versions
 
@@ -426,14 +426,212 @@ def sample_with_temperature(scores, temperature, rng):
 """, "summary"),
 ]
 
+# ---------------------------------------------------------------------------
+# 04: one LSTM step, forward and backward
+# ---------------------------------------------------------------------------
 
-def main():
+NB4 = [
+    md("""
+# Exercise 4: one LSTM step, forward and backward
+
+**Learning goal.** Write the forward and backward pass of one step of a long short-term memory
+(LSTM) cell. Afterwards you can explain what each of its four gates does, which two paths bring a
+gradient to the cell state, and why the cell state lets gradients survive many time steps.
+
+Two exercises, about 55 minutes: the step forward (20 min) and the step backward (35 min).
+""" + HOW, "intro"),
+    setup("""
+import numpy as np
+
+from rnnlab import lstm
+from rnnlab.checks import check_lstm_step_backward, check_lstm_step_forward
+"""),
+    md(r"""
+## 4.1 One step forward (about 20 minutes)
+
+The vanilla cell of Exercise 1 rewrites its whole state at every step. An LSTM keeps a second
+state, the **cell state** $c$ of shape $(N, H)$, a memory that the step changes only through
+*gates*. One affine map, as before but four times as wide, gives the pre-activations of the step:
+
+$$a_t = x_t W_x + h_{t-1} W_h + b \quad (N, 4H), \qquad W_x: (D, 4H),\ W_h: (H, 4H),\ b: (4H,).$$
+
+Its columns are four blocks of width $H$, **in the order $[i, f, g, o]$**:
+
+$$i_t = \sigma(a_t[:, 0{:}H]), \quad f_t = \sigma(a_t[:, H{:}2H]), \quad
+g_t = \tanh(a_t[:, 2H{:}3H]), \quad o_t = \sigma(a_t[:, 3H{:}4H]),$$
+
+$$c_t = f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t),$$
+
+where $\sigma(z) = 1 / (1 + e^{-z})$ and $\odot$ is the elementwise product.
+
+| block | name | activation | role |
+|---|---|---|---|
+| $i$ | input gate | sigmoid, in $(0, 1)$ | how much of the candidate to write |
+| $f$ | forget gate | sigmoid, in $(0, 1)$ | how much of the old memory to keep |
+| $g$ | candidate | tanh, in $(-1, 1)$ | what could be written (up or down) |
+| $o$ | output gate | sigmoid, in $(0, 1)$ | how much of the memory to show in $h$ |
+
+The gates are fractions, so they use the sigmoid; the candidate and the memory shown in $h$ use
+tanh. The order $[i, f, g, o]$ is PyTorch's (`torch.nn.LSTM`), so rnnlab's weights map onto
+torch's with a transpose.
+
+Write `lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)` returning `(h_next, c_next, cache)`; the
+checker looks at `h_next` and `c_next`. It first sets `c_prev` to zero (then $c_t = i_t \odot g_t$,
+the write alone), then zeroes the candidate's block of the weights (then $g_t = 0$ and
+$c_t = f_t \odot c_{t-1}$, the memory kept alone), so it can say which part is wrong.
+""", "md_lstm_step_forward"),
+    solution("lstm_step_forward", """
+def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+    \"\"\"x: (N, D), h_prev, c_prev: (N, H), Wx: (D, 4H), Wh: (H, 4H), b: (4H,) -> h_next, c_next: (N, H), cache\"\"\"
+    ### BEGIN SOLUTION
+    H = h_prev.shape[1]
+    a = x @ Wx + h_prev @ Wh + b  # (N, 4H), blocks [i, f, g, o]
+    i = 1 / (1 + np.exp(-a[:, :H]))
+    f = 1 / (1 + np.exp(-a[:, H:2 * H]))
+    g = np.tanh(a[:, 2 * H:3 * H])
+    o = 1 / (1 + np.exp(-a[:, 3 * H:]))
+    c_next = f * c_prev + i * g  # keep part of the old memory, write part of the candidate
+    h_next = o * np.tanh(c_next)
+    cache = (x, h_prev, c_prev, Wx, Wh, np.concatenate([i, f, g, o], axis=1), np.tanh(c_next))
+    return h_next, c_next, cache
+    ### END SOLUTION
+"""),
+    test("lstm_step_forward", 2),
+    md(r"""
+## 4.2 One step backward (about 35 minutes)
+
+The backward exercise uses **rnnlab's** forward step, so it does not depend on your 4.1. Its
+cache is the tuple `(x, h_prev, c_prev, Wx, Wh, gates, tanh_c)`: `gates`, shape $(N, 4H)$, holds
+the values of $i, f, g, o$ *after* their activations, in the same block order, and `tanh_c` is
+$\tanh(c_t)$:
+""", "md_lstm_cache"),
+    setup("""
+rng = np.random.default_rng(0)
+N, D, H = 2, 3, 4
+x, h_prev, c_prev = rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
+Wx, Wh, b = 0.5 * rng.standard_normal((D, 4 * H)), 0.5 * rng.standard_normal((H, 4 * H)), np.zeros(4 * H)
+_, _, cache = lstm.lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
+for name, value in zip(["x", "h_prev", "c_prev", "Wx", "Wh", "gates", "tanh_c"], cache):
+    print(f"{name:7s}{value.shape}")
+for k, name in enumerate(["i", "f", "g", "o"]):
+    block = cache[5][:, k * H:(k + 1) * H]
+    print(f"gate {name}: values between {block.min():+.3f} and {block.max():+.3f}")
+""", "demo_lstm_cache"),
+    md(r"""
+You are given `dh_next` $= \partial L / \partial h_t$ and `dc_next` $= \partial L / \partial c_t$,
+both $(N, H)$: the cell state $c_t$ is also read by the next step, which sends its gradient back
+as `dc_next` (zeros if nothing reads it). Go through the forward equations in reverse:
+
+1. **Both paths into $c_t$.** $c_t$ reaches the loss through $h_t = o_t \odot \tanh(c_t)$ *and*
+   through $c_{t+1}$; add the two:
+   $$dc = dc_{next} + dh_{next} \odot o_t \odot (1 - \tanh^2(c_t)).$$
+2. **The product rule on each line.** From $h_t = o_t \odot \tanh(c_t)$ you get the gradient on
+   $o_t$; from $c_t = f_t \odot c_{t-1} + i_t \odot g_t$ the gradients on $i_t$ (it is $dc \odot g_t$),
+   $f_t$, $g_t$ and on the old memory $c_{t-1}$ — that last one is `dc_prev`.
+3. **Through the activations**, written with the values in the cache: $\sigma' = \sigma(1 - \sigma)$
+   for $i, f, o$ and $\tanh' = 1 - g^2$ for $g$. Put the four results side by side in the order
+   $[i, f, g, o]$: that is $da$, shape $(N, 4H)$.
+4. **Through the affine map**, exactly as in Exercise 1: $dx = da\,W_x^\top$,
+   $dh_{prev} = da\,W_h^\top$, $dW_x = x^\top da$, $dW_h = h_{prev}^\top da$, and $db$ sums $da$
+   over the batch. Here $W_h$ is $(H, 4H)$, so a missing transpose fails with a shape error.
+
+Write `lstm_step_backward(dh_next, dc_next, cache)` returning
+`(dx, dh_prev, dc_prev, dWx, dWh, db)`, and do not change `dh_next`, `dc_next` or the cache. The
+checker sends a gradient through $c_t$ alone (`dh_next` zero), then through $h_t$ alone (`dc_next`
+zero), then compares everything with numerical gradients.
+""", "md_lstm_step_backward"),
+    solution("lstm_step_backward", """
+def lstm_step_backward(dh_next, dc_next, cache):
+    \"\"\"dh_next, dc_next: (N, H) -> dx: (N, D), dh_prev, dc_prev: (N, H), dWx: (D, 4H), dWh: (H, 4H), db: (4H,)\"\"\"
+    x, h_prev, c_prev, Wx, Wh, gates, tanh_c = cache
+    ### BEGIN SOLUTION
+    H = tanh_c.shape[1]
+    i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
+    dc = dc_next + dh_next * o * (1 - tanh_c**2)  # both paths into c_next
+    da = np.concatenate([
+        dc * g * i * (1 - i),  # input gate
+        dc * c_prev * f * (1 - f),  # forget gate
+        dc * i * (1 - g**2),  # candidate
+        dh_next * tanh_c * o * (1 - o),  # output gate
+    ], axis=1)
+    dc_prev = dc * f  # the additive path: no matrix, no tanh'
+    dx = da @ Wx.T
+    dh_prev = da @ Wh.T
+    dWx = x.T @ da
+    dWh = h_prev.T @ da
+    db = da.sum(axis=0)
+    return dx, dh_prev, dc_prev, dWx, dWh, db
+    ### END SOLUTION
+"""),
+    test("lstm_step_backward", 4),
+    md(r"""
+## 4.3 What the cell state buys (nothing to write)
+
+Step 3 has no matrix and no $\tanh'$ on the way from $c_t$ to $c_{t-1}$: `dc_prev` is $dc \odot f$.
+Over many steps the gradient on an early memory is, roughly, a product of forget gates. Here
+rnnlab's LSTM runs 30 steps, and a gradient is put on the last cell state only; the forget gate's
+bias moves $f$ from mostly closed to mostly open:
+""", "md_cell_state"),
+    setup("""
+rng = np.random.default_rng(1)
+N, T, D, H = 4, 30, 3, 5
+xs = rng.standard_normal((N, T, D))
+Wx, Wh = 0.3 * rng.standard_normal((D, 4 * H)), 0.3 * rng.standard_normal((H, 4 * H))
+dc_last = rng.standard_normal((N, H))
+for bias_f in (-2.0, 0.0, 2.0, 5.0):
+    b = np.zeros(4 * H)
+    b[H:2 * H] = bias_f  # the forget gate's block
+    h, cache = lstm.lstm_forward(xs, np.zeros((N, H)), Wx, Wh, b)
+    dc0 = lstm.lstm_backward_state(np.zeros_like(h), cache, dc_last=dc_last)[2]
+    mean_f = cache.gates[:, :, H:2 * H].mean()
+    print(f"forget bias {bias_f:+.0f}: mean f = {mean_f:.3f}, |dc0| / |dc_last| after {T} steps = "
+          f"{np.linalg.norm(dc0) / np.linalg.norm(dc_last):.2e}")
+""", "demo_cell_state"),
+    md("""
+With $f$ near 1 the gradient arrives after 30 steps at full size (here even a little larger: the
+path through $h_{t-1} W_h$ adds to it); with $f$ near 0.5 it roughly halves at every step, and
+$0.5^{30} \\approx 10^{-9}$. The network learns when to keep and when to forget, instead of a
+recurrent matrix deciding it by accident. This is why rnnlab (like most libraries) starts the
+forget gate's bias at 1.
+
+## Summary
+
+- One affine map gives four blocks $[i, f, g, o]$: three sigmoid gates and a tanh candidate. The
+  memory is updated by adding, $c_t = f \\odot c_{t-1} + i \\odot g$, and shown through
+  $h_t = o \\odot \\tanh(c_t)$.
+- In the backward pass $c_t$ gets gradient along two paths, from $h_t$ and from $c_{t+1}$; add
+  them before going into the gates.
+- `dc_prev` $= dc \\odot f$ has no matrix and no $\\tanh'$: with $f \\approx 1$ gradients survive
+  many steps.
+
+## Self-check questions
+
+1. With `c_prev` zero, `c_next` is $i \\odot g$; with the candidate's block of the weights zero it is
+   $f \\odot c_{t-1}$. Which mistake does each of these two probes expose?
+2. With `dh_next` zero (a gradient on $c_t$ only), which block of `dWh` is exactly zero, and why?
+3. Why do the gates use the sigmoid and the candidate tanh? What goes wrong if $g$ uses a sigmoid?
+""", "summary"),
+]
+
+
+
+NOTEBOOKS = {"01_rnn_step.ipynb": NB1, "02_bptt_and_loss.ipynb": NB2,
+             "03_clipping_and_sampling.ipynb": NB3, "04_lstm_step.ipynb": NB4}
+
+
+def main(argv=()):
+    """Write the named notebooks (all when none is named): rebuilding clears their stored outputs."""
+    names = list(argv) or list(NOTEBOOKS)
+    unknown = sorted(set(names) - set(NOTEBOOKS))
+    if unknown:
+        raise SystemExit(f"unknown notebook(s) {unknown}; choose from {list(NOTEBOOKS)}")
     ASSIGNMENT.mkdir(parents=True, exist_ok=True)
-    for name, cells in [("01_rnn_step.ipynb", NB1), ("02_bptt_and_loss.ipynb", NB2),
-                        ("03_clipping_and_sampling.ipynb", NB3)]:
-        nbformat.write(notebook(cells), ASSIGNMENT / name)
+    for name in names:
+        nbformat.write(notebook(NOTEBOOKS[name]), ASSIGNMENT / name)
         print("wrote", ASSIGNMENT / name)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

@@ -7,7 +7,9 @@ The correct variants compute the right values in a different way from rnnlab,
 to show that the checkers compare values, not code.
 
 All functions use the course convention: x (N, D) or (N, T, D), h (N, H),
-Wx (D, H), Wh (H, H), b (H,), scores (N, T, V).
+Wx (D, H), Wh (H, H), b (H,), scores (N, T, V); for the LSTM Wx (D, 4H), Wh (H, 4H),
+b (4H,) in blocks [i, f, g, o].  No seed has an LSTM, so the LSTM mutants' comments
+say what they get wrong (and the seed a habit comes from, where one does).
 """
 
 import numpy as np
@@ -477,6 +479,269 @@ def sample_returns_array(scores, temperature, rng):
 
 
 # --------------------------------------------------------------------------
+# lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b) -> (h_next, c_next, cache)
+# blocks of Wx (D, 4H), Wh (H, 4H), b (4H,) in the order [i, f, g, o]
+# (no seed has an LSTM: these are the usual mistakes of the first LSTM a student writes)
+# --------------------------------------------------------------------------
+
+
+def _sig(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def _lstm_fwd(x, h_prev, c_prev, Wx, Wh, b, *, order="ifgo", g_act=np.tanh, gate_act=_sig, out_act=np.tanh,
+              update="f*c_prev + i*g"):
+    """A student's step with switches for each mistake (all defaults = correct)."""
+    H = h_prev.shape[1]
+    a = x @ Wx + h_prev @ Wh + b
+    blocks = {name: a[:, k * H:(k + 1) * H] for k, name in enumerate(order)}
+    i, f, o = gate_act(blocks["i"]), gate_act(blocks["f"]), gate_act(blocks["o"])
+    g = g_act(blocks["g"])
+    c_next = {"f*c_prev + i*g": f * c_prev + i * g,
+              "i*c_prev + f*g": i * c_prev + f * g,
+              "c_prev + i*g": c_prev + i * g}[update]
+    h_next = o * out_act(c_next)
+    return h_next, c_next, (x, h_prev, c_prev, Wx, Wh, np.hstack([i, f, g, o]), np.tanh(c_next))
+
+
+# gate order wrong: the first two blocks read as [f, i, ...] (the order of some textbooks)
+def lstm_fwd_order_figo(x, h_prev, c_prev, Wx, Wh, b):
+    return _lstm_fwd(x, h_prev, c_prev, Wx, Wh, b, order="figo")
+
+
+# gate order wrong: the last two blocks read as [..., o, g] (Keras' order is [i, f, c, o]; [i, f, o, g] is
+# the order of some hand-written derivations)
+def lstm_fwd_order_ifog(x, h_prev, c_prev, Wx, Wh, b):
+    return _lstm_fwd(x, h_prev, c_prev, Wx, Wh, b, order="ifog")
+
+
+# the tanh of the cell state is missing on the output path: h = o * c
+def lstm_fwd_no_tanh_on_c(x, h_prev, c_prev, Wx, Wh, b):
+    return _lstm_fwd(x, h_prev, c_prev, Wx, Wh, b, out_act=lambda c: c)
+
+
+# sigmoid and tanh swapped on the candidate: g = sigmoid(.), so the memory can only grow
+def lstm_fwd_sigmoid_candidate(x, h_prev, c_prev, Wx, Wh, b):
+    return _lstm_fwd(x, h_prev, c_prev, Wx, Wh, b, g_act=_sig)
+
+
+# tanh used for the gates i, f, o too: gates in (-1, 1) instead of fractions in (0, 1)
+def lstm_fwd_tanh_gates(x, h_prev, c_prev, Wx, Wh, b):
+    return _lstm_fwd(x, h_prev, c_prev, Wx, Wh, b, gate_act=np.tanh)
+
+
+# the forget gate applied to the candidate instead of c_prev (and i to the old memory)
+def lstm_fwd_forget_on_candidate(x, h_prev, c_prev, Wx, Wh, b):
+    return _lstm_fwd(x, h_prev, c_prev, Wx, Wh, b, update="i*c_prev + f*g")
+
+
+# the forget gate left out: c = c_prev + i * g, the memory can never be erased
+def lstm_fwd_no_forget(x, h_prev, c_prev, Wx, Wh, b):
+    return _lstm_fwd(x, h_prev, c_prev, Wx, Wh, b, update="c_prev + i*g")
+
+
+# the cell state updated in place: `c_prev *= f` changes the caller's memory
+def lstm_fwd_mutates_c_prev(x, h_prev, c_prev, Wx, Wh, b):
+    H = h_prev.shape[1]
+    a = x @ Wx + h_prev @ Wh + b
+    i, f, o = _sig(a[:, :H]), _sig(a[:, H:2 * H]), _sig(a[:, 3 * H:])
+    g = np.tanh(a[:, 2 * H:3 * H])
+    c_prev *= f
+    c_prev += i * g
+    return o * np.tanh(c_prev), c_prev, None
+
+
+# dtype changed: a float64 buffer silently upcasts float32 inputs
+def lstm_fwd_upcasts(x, h_prev, c_prev, Wx, Wh, b):
+    h, c, cache = _lstm_fwd(x, h_prev, c_prev, Wx, Wh, b)
+    h64, c64 = np.zeros(h.shape), np.zeros(c.shape)
+    h64[:], c64[:] = h, c
+    return h64, c64, cache
+
+
+# wrong number of returns: the cache forgotten
+def lstm_fwd_returns_two(x, h_prev, c_prev, Wx, Wh, b):
+    return _lstm_fwd(x, h_prev, c_prev, Wx, Wh, b)[:2]
+
+
+# seed 001's column-layout habit: Wh used transposed, which the (H, 4H) shape catches (an exception)
+def lstm_fwd_transposed_Wh(x, h_prev, c_prev, Wx, Wh, b):
+    return _lstm_fwd(x, h_prev, c_prev, Wx, Wh.T, b)
+
+
+# the GRU habit of coupled gates: i taken as 1 - f (an unknown mistake: named by the c_prev = 0 probe)
+def lstm_fwd_coupled_input_gate(x, h_prev, c_prev, Wx, Wh, b):
+    H = h_prev.shape[1]
+    a = x @ Wx + h_prev @ Wh + b
+    f, o, g = _sig(a[:, H:2 * H]), _sig(a[:, 3 * H:]), np.tanh(a[:, 2 * H:3 * H])
+    c_next = f * c_prev + (1 - f) * g
+    return o * np.tanh(c_next), c_next, None
+
+
+# f read as the fraction to forget: c = (1 - f) * c_prev + i * g (named by the g = 0 probe)
+def lstm_fwd_forget_inverted(x, h_prev, c_prev, Wx, Wh, b):
+    H = h_prev.shape[1]
+    a = x @ Wx + h_prev @ Wh + b
+    i, f, g, o = _sig(a[:, :H]), _sig(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), _sig(a[:, 3 * H:])
+    c_next = (1 - f) * c_prev + i * g
+    return o * np.tanh(c_next), c_next, None
+
+
+# the output reads the old memory: h = o * tanh(c_prev) (c_next right, h_next wrong)
+def lstm_fwd_output_from_c_prev(x, h_prev, c_prev, Wx, Wh, b):
+    H = h_prev.shape[1]
+    h_next, c_next, cache = _lstm_fwd(x, h_prev, c_prev, Wx, Wh, b)
+    o = _sig((x @ Wx + h_prev @ Wh + b)[:, 3 * H:])
+    return o * np.tanh(c_prev), c_next, cache
+
+
+# --------------------------------------------------------------------------
+# lstm_step_backward(dh_next, dc_next, cache) -> (dx, dh_prev, dc_prev, dWx, dWh, db)
+# cache from rnnlab.lstm.lstm_step_forward: (x, h_prev, c_prev, Wx, Wh, gates, tanh_c)
+# --------------------------------------------------------------------------
+
+
+def _lstm_bwd(dh_next, dc_next, cache, *, order="ifgo", use_dc_next=True, h_path=True, h_path_dtanh=True,
+              dc_prev_from="dc", dg_from_sigmoid=False):
+    """A student's backward step with switches for each mistake (all defaults = correct); returns a dict."""
+    x, h_prev, c_prev, Wx, Wh, gates, tanh_c = cache
+    H = tanh_c.shape[1]
+    cols = {name: slice(k * H, (k + 1) * H) for k, name in enumerate(order)}
+    i, f, g, o = (gates[:, cols[name]] for name in "ifgo")
+    dc = dc_next.copy() if use_dc_next else np.zeros_like(dc_next)
+    if h_path:
+        dc += dh_next * o * ((1 - tanh_c**2) if h_path_dtanh else 1)
+    da = np.zeros_like(gates)
+    da[:, cols["i"]] = dc * g * i * (1 - i)
+    da[:, cols["f"]] = dc * c_prev * f * (1 - f)
+    da[:, cols["g"]] = dc * i * (g * (1 - g) if dg_from_sigmoid else 1 - g**2)
+    da[:, cols["o"]] = dh_next * tanh_c * o * (1 - o)
+    dc_prev = (dc if dc_prev_from == "dc" else dc_next) * f
+    return dict(dx=da @ Wx.T, dh_prev=da @ Wh.T, dc_prev=dc_prev, dWx=x.T @ da, dWh=h_prev.T @ da,
+                db=da.sum(axis=0), da=da)
+
+
+def _lstm_out(g):
+    return g["dx"], g["dh_prev"], g["dc_prev"], g["dWx"], g["dWh"], g["db"]
+
+
+# forgetting the dc carried from the next step: dc_next ignored
+def lstm_bwd_ignores_dc_next(dh_next, dc_next, cache):
+    return _lstm_out(_lstm_bwd(dh_next, dc_next, cache, use_dc_next=False))
+
+
+# forgetting the dc that comes through h_next = o * tanh(c_next): dc = dc_next only
+def lstm_bwd_no_h_path_in_dc(dh_next, dc_next, cache):
+    return _lstm_out(_lstm_bwd(dh_next, dc_next, cache, h_path=False))
+
+
+# the total dc used for the gates, but dc_prev = dc_next * f (the h path missing from dc_prev only)
+def lstm_bwd_dc_prev_from_dc_next(dh_next, dc_next, cache):
+    return _lstm_out(_lstm_bwd(dh_next, dc_next, cache, dc_prev_from="dc_next"))
+
+
+# the h path into dc without tanh': dc = dc_next + dh_next * o (the backward of h = o * c)
+def lstm_bwd_no_tanh_grad_on_h_path(dh_next, dc_next, cache):
+    return _lstm_out(_lstm_bwd(dh_next, dc_next, cache, h_path_dtanh=False))
+
+
+# the candidate's derivative taken as a sigmoid's: g * (1 - g) instead of 1 - g**2
+def lstm_bwd_sigmoid_grad_for_g(dh_next, dc_next, cache):
+    return _lstm_out(_lstm_bwd(dh_next, dc_next, cache, dg_from_sigmoid=True))
+
+
+# gate order wrong: gates (and da) sliced as [f, i, g, o]
+def lstm_bwd_order_figo(dh_next, dc_next, cache):
+    return _lstm_out(_lstm_bwd(dh_next, dc_next, cache, order="figo"))
+
+
+# gate order wrong: gates (and da) sliced as [i, f, o, g]
+def lstm_bwd_order_ifog(dh_next, dc_next, cache):
+    return _lstm_out(_lstm_bwd(dh_next, dc_next, cache, order="ifog"))
+
+
+# seed 001 (`Whh @ dnext_h`): the transpose on Wh missing in dh_prev; Wh is (H, 4H), so numpy raises
+def lstm_bwd_dh_prev_no_transpose(dh_next, dc_next, cache):
+    g = _lstm_bwd(dh_next, dc_next, cache)
+    Wh = cache[4]
+    return g["dx"], g["da"] @ Wh, g["dc_prev"], g["dWx"], g["dWh"], g["db"]
+
+
+# seed 001 (`Whh @ dnext_h`) kept in column layout: dh_prev = Wh @ da.T, shape (H, N)
+def lstm_bwd_dh_prev_column_layout(dh_next, dc_next, cache):
+    g = _lstm_bwd(dh_next, dc_next, cache)
+    Wh = cache[4]
+    return g["dx"], Wh @ g["da"].T, g["dc_prev"], g["dWx"], g["dWh"], g["db"]
+
+
+# seed 000 (`dL_dWhh += dL_dtanh @ hidden_state_prev.T`, column layout): dWh transposed, (4H, H)
+def lstm_bwd_dWh_transposed(dh_next, dc_next, cache):
+    g = _lstm_bwd(dh_next, dc_next, cache)
+    return g["dx"], g["dh_prev"], g["dc_prev"], g["dWx"], g["da"].T @ cache[1], g["db"]
+
+
+def _make_accumulating_lstm_backward():
+    # seed 001: weight gradients summed into buffers that are never reset between calls
+    state = {}
+
+    def lstm_bwd_accumulates(dh_next, dc_next, cache):
+        g = _lstm_bwd(dh_next, dc_next, cache)
+        for k in ("dWx", "dWh", "db"):
+            if k in state and state[k].shape == g[k].shape:
+                state[k] += g[k]
+            else:
+                state[k] = g[k].copy()
+        return g["dx"], g["dh_prev"], g["dc_prev"], state["dWx"].copy(), state["dWh"].copy(), state["db"].copy()
+
+    return lstm_bwd_accumulates
+
+
+lstm_bwd_accumulates = _make_accumulating_lstm_backward()
+
+
+# dtype changed: da built with np.zeros(shape), float64 whatever the inputs
+def lstm_bwd_upcasts(dh_next, dc_next, cache):
+    g = _lstm_bwd(dh_next, dc_next, cache)
+    x, h_prev, c_prev, Wx, Wh, gates, tanh_c = cache
+    da = np.zeros(gates.shape)
+    da[:] = g["da"]
+    return da @ Wx.T, da @ Wh.T, g["dc_prev"], x.T @ da, h_prev.T @ da, da.sum(axis=0)
+
+
+# inputs mutated: `dc_next += ...` adds the h path into the caller's array
+def lstm_bwd_mutates_dc_next(dh_next, dc_next, cache):
+    x, h_prev, c_prev, Wx, Wh, gates, tanh_c = cache
+    o = gates[:, 3 * tanh_c.shape[1]:]
+    g = _lstm_bwd(dh_next, dc_next, cache)
+    dc_next += dh_next * o * (1 - tanh_c**2)
+    return _lstm_out(g)
+
+
+# wrong number of returns: dc_prev left out (the vanilla step's five gradients)
+def lstm_bwd_returns_five(dh_next, dc_next, cache):
+    g = _lstm_bwd(dh_next, dc_next, cache)
+    return g["dx"], g["dh_prev"], g["dWx"], g["dWh"], g["db"]
+
+
+# wrong shape of a return: db not summed over the batch, (N, 4H)
+def lstm_bwd_db_not_summed(dh_next, dc_next, cache):
+    g = _lstm_bwd(dh_next, dc_next, cache)
+    return g["dx"], g["dh_prev"], g["dc_prev"], g["dWx"], g["dWh"], g["da"]
+
+
+# sigma' forgotten on one gate: di = dc * g (an unknown mistake: the i block of db/dWx is named)
+def lstm_bwd_no_sigmoid_grad_on_i(dh_next, dc_next, cache):
+    x, h_prev, c_prev, Wx, Wh, gates, tanh_c = cache
+    H = tanh_c.shape[1]
+    g = _lstm_bwd(dh_next, dc_next, cache)
+    da = g["da"].copy()
+    o = gates[:, 3 * H:]
+    dc = dc_next + dh_next * o * (1 - tanh_c**2)
+    da[:, :H] = dc * gates[:, 2 * H:3 * H]
+    return da @ Wx.T, da @ Wh.T, g["dc_prev"], x.T @ da, h_prev.T @ da, da.sum(axis=0)
+
+
+# --------------------------------------------------------------------------
 # Correct solutions written differently from rnnlab (must PASS)
 # --------------------------------------------------------------------------
 
@@ -565,3 +830,56 @@ def ok_sample_probs_power(scores, temperature, rng):
     logp = logp - np.log(np.exp(logp).sum())
     q = np.exp(logp / temperature)
     return int(rng.choice(len(scores), p=q / q.sum()))
+
+
+def ok_lstm_forward_split_weights(x, h_prev, c_prev, Wx, Wh, b):
+    """Each gate from its own slice of the weights; sigmoid written as (1 + tanh(z / 2)) / 2."""
+    H = h_prev.shape[1]
+
+    def pre(k):
+        cols = slice(k * H, (k + 1) * H)
+        return x @ Wx[:, cols] + h_prev @ Wh[:, cols] + b[cols]
+
+    i, f, o = ((1 + np.tanh(pre(k) / 2)) / 2 for k in (0, 1, 3))
+    g = np.tanh(pre(2))
+    c_next = c_prev * f + g * i
+    return o * np.tanh(c_next), c_next, None
+
+
+def ok_lstm_forward_stacked(x, h_prev, c_prev, Wx, Wh, b):
+    """One product of [x, h_prev] with the stacked [Wx; Wh], np.split into the four gates."""
+    a = np.concatenate([x, h_prev], axis=1) @ np.concatenate([Wx, Wh], axis=0) + b
+    ai, af, ag, ao = np.split(a, 4, axis=1)
+    i, f, o = (1 / (1 + np.exp(-z)) for z in (ai, af, ao))
+    c_next = f * c_prev + i * np.tanh(ag)
+    return o * np.tanh(c_next), c_next, {"a": a}
+
+
+def ok_lstm_backward_per_gate(dh_next, dc_next, cache):
+    """Gate by gate with np.hstack; (1 - t)(1 + t) for tanh', weight gradients with einsum."""
+    x, h_prev, c_prev, Wx, Wh, gates, tanh_c = cache
+    i, f, g, o = np.split(gates, 4, axis=1)
+    dc = dc_next + dh_next * o * (1 - tanh_c) * (1 + tanh_c)
+    da = np.hstack([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g) * (1 + g),
+                    dh_next * tanh_c * o * (1 - o)])
+    return (np.einsum("nk,dk->nd", da, Wx), np.einsum("nk,hk->nh", da, Wh), dc * f,
+            np.einsum("nd,nk->dk", x, da), np.einsum("nh,nk->hk", h_prev, da), np.einsum("nk->k", da))
+
+
+def ok_lstm_backward_per_example(dh_next, dc_next, cache):
+    """One example at a time with np.outer; the weight gradients start from zeros of the weights' dtype."""
+    x, h_prev, c_prev, Wx, Wh, gates, tanh_c = cache
+    H = tanh_c.shape[1]
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(4 * H, dtype=Wx.dtype)
+    dx, dh_prev, dc_prev = np.zeros_like(x), np.zeros_like(h_prev), np.zeros_like(c_prev)
+    for n in range(x.shape[0]):
+        i, f, g, o = gates[n, :H], gates[n, H:2 * H], gates[n, 2 * H:3 * H], gates[n, 3 * H:]
+        do = dh_next[n] * tanh_c[n]
+        dc = dc_next[n] + dh_next[n] * o * (1 - tanh_c[n] ** 2)
+        da = np.concatenate([dc * g * i * (1 - i), dc * c_prev[n] * f * (1 - f), dc * i * (1 - g**2),
+                             do * o * (1 - o)])
+        dx[n], dh_prev[n], dc_prev[n] = Wx @ da, Wh @ da, dc * f
+        dWx += np.outer(x[n], da)
+        dWh += np.outer(h_prev[n], da)
+        db += da
+    return dx, dh_prev, dc_prev, dWx, dWh, db

@@ -16,6 +16,7 @@ from rnnlab.layers import (
     softmax,
     temporal_softmax_loss,
 )
+from rnnlab.lstm import lstm_step_backward, lstm_step_forward
 from rnnlab.optim import clip_grad_norm
 
 
@@ -34,6 +35,8 @@ REFERENCE = {
     "numerical_gradient": numerical_gradient,
     "clip_grad_norm": clip_grad_norm,
     "sample_with_temperature": reference_sample,
+    "lstm_step_forward": lstm_step_forward,
+    "lstm_step_backward": lstm_step_backward,
 }
 
 CORRECT_VARIANTS = [
@@ -45,6 +48,10 @@ CORRECT_VARIANTS = [
     ("clip_grad_norm", M.ok_clip_reassign),
     ("sample_with_temperature", M.ok_sample_inverse_cdf),
     ("sample_with_temperature", M.ok_sample_probs_power),
+    ("lstm_step_forward", M.ok_lstm_forward_split_weights),
+    ("lstm_step_forward", M.ok_lstm_forward_stacked),
+    ("lstm_step_backward", M.ok_lstm_backward_per_gate),
+    ("lstm_step_backward", M.ok_lstm_backward_per_example),
 ]
 
 # (exercise, mutant, what the diagnosis must say)
@@ -99,6 +106,43 @@ ZOO = [
     ("sample_with_temperature", M.sample_greedy, "always returns the most likely index"),
     ("sample_with_temperature", M.sample_mutates_scores, "changed its input `scores` in place"),
     ("sample_with_temperature", M.sample_returns_array, "should return one int index"),
+] + [
+    # The LSTM step: (exercise, mutant, diagnosis), the table of docs/instructors.md.
+    ("lstm_step_forward", *row) for row in [
+        (M.lstm_fwd_order_figo, "the input and forget gates are swapped"),
+        (M.lstm_fwd_forget_on_candidate, "or f multiplies the candidate and i the old memory"),
+        (M.lstm_fwd_order_ifog, "the candidate and output blocks are swapped (sliced as [i, f, o, g])"),
+        (M.lstm_fwd_no_tanh_on_c, "the tanh of the cell state is missing on the output path"),
+        (M.lstm_fwd_sigmoid_candidate, "the candidate g uses a sigmoid"),
+        (M.lstm_fwd_tanh_gates, "the gates i, f, o use tanh"),
+        (M.lstm_fwd_no_forget, "the forget gate is missing"),
+        (M.lstm_fwd_coupled_input_gate, "with c_prev = 0, c_next should be the new memory i * g alone"),
+        (M.lstm_fwd_forget_inverted, "with g = 0 (its block of Wx, Wh and b zero), c_next should be f * c_prev"),
+        (M.lstm_fwd_output_from_c_prev, "c_next is right but h_next is not: h_next = o * tanh(c_next)"),
+        (M.lstm_fwd_mutates_c_prev, "changed its input `c_prev` in place"),
+        (M.lstm_fwd_upcasts, "dtype float64 but the inputs were float32"),
+        (M.lstm_fwd_returns_two, "should return 3 values (h_next, c_next, cache), but returned 2"),
+        (M.lstm_fwd_transposed_Wh, "raised ValueError"),
+    ]
+] + [
+    ("lstm_step_backward", *row) for row in [
+        (M.lstm_bwd_ignores_dc_next, "dc_next is ignored"),
+        (M.lstm_bwd_no_h_path_in_dc, "the h path is missing from dc"),
+        (M.lstm_bwd_dc_prev_from_dc_next, "dc_prev uses dc_next alone"),
+        (M.lstm_bwd_no_tanh_grad_on_h_path, "the h path into dc skips tanh'"),
+        (M.lstm_bwd_sigmoid_grad_for_g, "dg uses the sigmoid derivative"),
+        (M.lstm_bwd_order_figo, "the input and forget gates are swapped"),
+        (M.lstm_bwd_order_ifog, "the candidate and output blocks are swapped"),
+        (M.lstm_bwd_no_sigmoid_grad_on_i, "db is wrong in the block of the input gate i"),
+        (M.lstm_bwd_dh_prev_no_transpose, "dh_prev = da @ Wh.T"),
+        (M.lstm_bwd_dh_prev_column_layout, "dh_prev looks transposed"),
+        (M.lstm_bwd_dWh_transposed, "dWh looks transposed"),
+        (M.lstm_bwd_accumulates, "accumulated across calls"),
+        (M.lstm_bwd_upcasts, "dtype float64 but the inputs were float32"),
+        (M.lstm_bwd_mutates_dc_next, "changed its input `dc_next` in place"),
+        (M.lstm_bwd_returns_five, "should return 6 values (dx, dh_prev, dc_prev, dWx, dWh, db), but returned 5"),
+        (M.lstm_bwd_db_not_summed, "Sum db over the batch axis"),
+    ]
 ]
 
 
@@ -238,3 +282,91 @@ def test_checks_are_deterministic():
     a = C.check_sample_with_temperature(M.sample_multiplies_temperature, show=False)
     b = C.check_sample_with_temperature(M.sample_multiplies_temperature, show=False)
     assert str(a) == str(b)
+
+
+
+# --------------------------------------------------------------------------
+# The LSTM checkers
+# --------------------------------------------------------------------------
+
+
+def test_lstm_mistake_generators_are_correct_with_no_mistake():
+    """The checkers name wrong answers with _wrong_lstm_*; with every switch off they must be rnnlab's step."""
+    rng = np.random.default_rng(5)
+    N, D, H = 3, 4, 5
+    x, h_prev, c_prev = rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    Wx, Wh, b = C._lstm_params(rng, D, H)
+    h, c, cache = lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
+    h2, c2 = C._wrong_lstm_forward(x, h_prev, c_prev, Wx, Wh, b)
+    assert C.rel_error(h, h2) < 1e-12 and C.rel_error(c, c2) < 1e-12
+    dh, dc = rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    ours = C._wrong_lstm_backward(dh, dc, cache)
+    for name, ref in zip(C._LSTM_GRADS, lstm_step_backward(dh, dc, cache)):
+        assert C.rel_error(ours[name], ref) < 1e-12, name
+    # and every named mistake really changes the answer, so no message can be shown for a correct step
+    for kw, message in C._LSTM_FWD_MISTAKES:
+        assert C.rel_error(C._wrong_lstm_forward(x, h_prev, c_prev, Wx, Wh, b, **kw)[0], h) > 1e-3, message
+    for kw, message in C._LSTM_BWD_MISTAKES:
+        wrong = C._wrong_lstm_backward(dh, dc, cache, **kw)
+        assert max(C.rel_error(wrong[k], ours[k]) for k in C._LSTM_GRADS) > 1e-3, message
+
+
+def test_lstm_gate_order_covers_every_wrong_order():
+    orders = [kw["order"] for kw, _ in C._LSTM_FWD_MISTAKES if "order" in kw]
+    assert len(orders) == len(set(orders)) == 23 and "ifgo" not in orders
+
+
+@pytest.mark.parametrize("order", ["gifo", "oifg"])
+def test_lstm_any_wrong_gate_order_is_named(order):
+    def fwd(x, h_prev, c_prev, Wx, Wh, b):
+        return (*C._wrong_lstm_forward(x, h_prev, c_prev, Wx, Wh, b, order=order), None)
+
+    result = C.check_lstm_step_forward(fwd, show=False)
+    assert not result and f"read in the order [{', '.join(order)}]" in str(result)
+
+
+@pytest.mark.parametrize("name, mutant", [("lstm_step_forward", M.lstm_fwd_no_tanh_on_c),
+                                          ("lstm_step_forward", M.lstm_fwd_coupled_input_gate),
+                                          ("lstm_step_backward", M.lstm_bwd_ignores_dc_next),
+                                          ("lstm_step_backward", M.lstm_bwd_no_sigmoid_grad_on_i)])
+def test_lstm_feedback_never_shows_a_reference_value(monkeypatch, name, mutant):
+    """Record every array rnnlab's LSTM step returns inside the checker; none of its numbers may be printed."""
+    seen = []
+
+    def recording(f):
+        def wrapper(*args, **kwargs):
+            out = f(*args, **kwargs)
+            seen.extend(np.ravel(a) for a in out if isinstance(a, np.ndarray))
+            return out
+        return wrapper
+
+    monkeypatch.setattr(C, "lstm_step_forward", recording(lstm_step_forward))
+    monkeypatch.setattr(C, "lstm_step_backward", recording(lstm_step_backward))
+    text = str(C.CHECKERS[name](mutant, show=False))
+    assert seen
+    numbers = re.findall(r"\d+\.\d+", text)
+    assert numbers == [], text  # the LSTM messages hold formulas and shapes, never a value
+
+
+def test_lstm_checkers_report_a_stub_and_a_missing_function():
+    results = C.run_all_checks({"lstm_step_forward": lstm_step_forward})
+    assert results["lstm_step_forward"]
+    assert results["lstm_step_backward"].status == "not implemented"
+
+
+LSTM_ZOO = [row for row in ZOO if row[0].startswith("lstm")]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("name, mutant, diagnosis", LSTM_ZOO, ids=[m.__name__ for _, m, _ in LSTM_ZOO])
+def test_lstm_diagnosis_does_not_depend_on_the_random_cases(seed, name, mutant, diagnosis):
+    """The hidden tests use seeds 1 and 2: a mistake must be named the same way there."""
+    result = C.CHECKERS[name](mutant, seed=seed, show=False)
+    assert not result and diagnosis in str(result), str(result)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("name, fn", [v for v in CORRECT_VARIANTS if v[0].startswith("lstm")],
+                         ids=lambda v: getattr(v, "__name__", str(v)))
+def test_lstm_correct_variants_pass_on_other_seeds(seed, name, fn):
+    assert C.CHECKERS[name](fn, seed=seed, show=False)

@@ -31,18 +31,32 @@ def _solution_lines(source):
     return lines
 
 
-def test_there_are_three_notebooks_with_seven_exercises():
+def test_there_are_four_notebooks_with_nine_exercises():
     assert [p.name for p in SOURCES] == ["01_rnn_step.ipynb", "02_bptt_and_loss.ipynb",
-                                         "03_clipping_and_sampling.ipynb"]
+                                         "03_clipping_and_sampling.ipynb", "04_lstm_step.ipynb"]
     solved = [c.metadata["nbgrader"]["grade_id"] for p in SOURCES for c in nbformat.read(p, 4).cells
               if c.metadata.get("nbgrader", {}).get("solution")]
     assert sorted(solved) == sorted(["numerical_gradient", "rnn_step_forward", "rnn_step_backward", "rnn_backward",
-                                     "temporal_softmax_loss", "clip_grad_norm", "sample_with_temperature"])
+                                     "temporal_softmax_loss", "clip_grad_norm", "sample_with_temperature",
+                                     "lstm_step_forward", "lstm_step_backward"])
+
+
+def test_every_checker_has_an_exercise_and_every_exercise_a_graded_check():
+    """A checker added to rnnlab.checks must be taught somewhere, and each exercise is graded by its checker."""
+    from rnnlab.checks import CHECKERS
+
+    cells = [c for p in SOURCES for c in nbformat.read(p, 4).cells]
+    solved = [c.metadata["nbgrader"]["grade_id"] for c in cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert sorted(solved) == sorted(CHECKERS)
+    for name in solved:
+        graded = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"test_{name}"]
+        assert len(graded) == 1 and f"result = check_{name}({name})" in graded[0].source
+        assert graded[0].metadata["nbgrader"]["grade"] and graded[0].metadata["nbgrader"]["points"] > 0
 
 
 def test_release_is_in_sync_with_sources(tmp_path):
     written = release_exercises.release(tmp_path, SOURCE)
-    assert len(written) == len(SOURCES) == 3
+    assert len(written) == len(SOURCES) == 4
     for path in written:
         fresh = nbformat.read(path, as_version=4)
         committed = nbformat.read(RELEASE / path.parent.name / path.name, as_version=4)

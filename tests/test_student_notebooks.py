@@ -75,6 +75,32 @@ def test_a_wrong_solution_shows_its_diagnosis_and_the_notebook_goes_on(tmp_path)
 
 
 @pytest.mark.slow
+def test_lstm_notebook_names_a_forgotten_dc_next_and_goes_on(tmp_path):
+    """The LSTM backward stub filled with the classic mistake (dc_next ignored): the check says so."""
+    src = next(p for p in RELEASES if p.name == "04_lstm_step.ipynb")
+    nb = nbformat.read(src, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "lstm_step_backward")
+    cell.source = cell.source.replace(
+        "    # YOUR CODE HERE\n    raise NotImplementedError()",
+        "    H = tanh_c.shape[1]\n"
+        "    i, f, g, o = (gates[:, k * H:(k + 1) * H] for k in range(4))\n"
+        "    dc = dh_next * o * (1 - tanh_c**2)  # forgets dc_next\n"
+        "    da = np.hstack([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g**2),\n"
+        "                    dh_next * tanh_c * o * (1 - o)])\n"
+        "    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, h_prev.T @ da, da.sum(axis=0)",
+    )
+    path = tmp_path / src.name
+    nbformat.write(nb, path)
+    out = execute(path)
+    assert errors(out) == []
+    shown = check_outputs(out)
+    assert shown[0].startswith("[NOT IMPLEMENTED] lstm_step_forward:")
+    assert shown[1].startswith("[NOT PASSED] lstm_step_backward:") and "dc_next is ignored" in shown[1]
+    # the demo cells after the exercise use rnnlab's LSTM, so they still ran
+    assert "forget bias +5" in "".join(o.get("text", "") for o in out.cells[-2].outputs)
+
+
+@pytest.mark.slow
 def test_a_check_as_last_expression_is_shown_once(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("from rnnlab.checks import check_clip_grad_norm\n"
