@@ -65,7 +65,7 @@ def _forward(params, x, y):
     """The real forward pass: loss, probabilities (N, T, V), h (N, T, H), h0 (N, H), count."""
     N = x.shape[0]
     H = params["Wh"].shape[0]
-    h0 = np.zeros((N, H))
+    h0 = np.zeros((N, H), dtype=x.dtype)
     h, _ = rnn_forward(x, h0, params["Wx"], params["Wh"], params["b"], "tanh")
     scores, _ = temporal_affine_forward(h, params["W_out"], params["b_out"])
     loss, _ = temporal_softmax_loss(scores, y)
@@ -77,9 +77,12 @@ def _one_hot(y, V):
 
 
 def reference_loss(params, x, y):
-    """The correct loss and gradients, composed from rnnlab's layer functions only."""
+    """The correct loss and gradients, composed from rnnlab's layer functions only.
+
+    Works in float32 or float64 (x and every parameter must share the dtype).
+    """
     N, H = x.shape[0], params["Wh"].shape[0]
-    h, rnn_cache = rnn_forward(x, np.zeros((N, H)), params["Wx"], params["Wh"], params["b"], "tanh")
+    h, rnn_cache = rnn_forward(x, np.zeros((N, H), dtype=x.dtype), params["Wx"], params["Wh"], params["b"], "tanh")
     scores, aff_cache = temporal_affine_forward(h, params["W_out"], params["b_out"])
     loss, dscores = temporal_softmax_loss(scores, y)
     dh, dW_out, db_out = temporal_affine_backward(dscores, aff_cache)
