@@ -36,16 +36,21 @@ def test_module_imports_torch_only_inside_functions():
     assert "\nimport torch" not in src and "\nfrom torch" not in src
 
 
-torch = pytest.importorskip("torch")
-from rnnlab.torch_reference import (  # noqa: E402
+from rnnlab.torch_reference import (  # noqa: E402  (importing the module never needs torch)
     torch_regressor_loss,
     torch_rnn_softmax_loss,
     torch_sequence_model_loss,
 )
 
 
+@pytest.fixture
+def torch():
+    """Tests that compare with autograd take this fixture: skipped (not passed) without torch."""
+    return pytest.importorskip("torch")
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_dense_classifier_matches_torch(seed):
+def test_dense_classifier_matches_torch(torch, seed):
     params, x, y = bugzoo.make_problem(seed=seed, N=3, T=5, D=4, H=6, V=5)
     loss, grads = bugzoo.reference_loss(params, x, y)
     loss_t, grads_t = torch_rnn_softmax_loss(params, x, y)
@@ -54,7 +59,7 @@ def test_dense_classifier_matches_torch(seed):
         assert rel_error(grads[k], grads_t[k]) < 1e-10, k
 
 
-def test_seed000_sized_problem_matches_torch_in_every_parameter():
+def test_seed000_sized_problem_matches_torch_in_every_parameter(torch):
     # seed 000: batch 2, 3 steps, 4 inputs, 5 hidden units, 3 classes, targets at all 3 steps
     params, x, y = bugzoo.make_problem(seed=42, N=2, T=3, D=4, H=5, V=3)
     _, grads = bugzoo.reference_loss(params, x, y)
@@ -62,7 +67,7 @@ def test_seed000_sized_problem_matches_torch_in_every_parameter():
     assert all(np.allclose(grads[k], grads_t[k], rtol=1e-9, atol=1e-12) for k in bugzoo.PARAM_NAMES)
 
 
-def test_double_softmax_disagrees_with_torch():
+def test_double_softmax_disagrees_with_torch(torch):
     params, x, y = bugzoo.make_problem()
     loss_bug, _ = bugzoo.seed000_double_softmax(params, x, y)
     loss_t, _ = torch_rnn_softmax_loss(params, x, y)
@@ -70,7 +75,7 @@ def test_double_softmax_disagrees_with_torch():
 
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
-def test_sequence_model_matches_torch(activation):
+def test_sequence_model_matches_torch(torch, activation):
     rng = np.random.default_rng(7)
     model = SequenceModel(7, 6, embed_dim=4, activation=activation, rng=np.random.default_rng(0))
     x = rng.integers(0, 7, (3, 5))
@@ -85,7 +90,7 @@ def test_sequence_model_matches_torch(activation):
 
 
 @pytest.mark.parametrize("output_dim", [1, 5])
-def test_regressor_matches_torch(output_dim):
+def test_regressor_matches_torch(torch, output_dim):
     rng = np.random.default_rng(3)
     model = SequenceRegressor(5, 10, output_dim, rng=np.random.default_rng(0))
     x = rng.random((4, 5, 5))
@@ -97,7 +102,7 @@ def test_regressor_matches_torch(output_dim):
         assert rel_error(grads[k], grads_t[k]) < 1e-10, k
 
 
-def test_torch_reference_rejects_an_unknown_activation():
+def test_torch_reference_rejects_an_unknown_activation(torch):
     params, x, y = bugzoo.make_problem()
     with pytest.raises(ValueError, match="activation must be 'tanh', 'sigmoid' or 'relu', got 'gelu'"):
         torch_rnn_softmax_loss(params, x, y, activation="gelu")
