@@ -116,7 +116,7 @@ def one_unit_explorer():
         "input_kind": widgets.ToggleButtons(options=list(INPUT_KINDS), value="pulse", description="input",
                                             style=style),
     }
-    image = widgets.Image(format="png")
+    image = widgets.Image(format="png", layout=widgets.Layout(width="675px"))  # native size: no blurry scaling
     summary = widgets.HTML()
 
     def redraw(_change=None):
@@ -249,7 +249,7 @@ def gradient_flow_explorer():
         "truncate": widgets.IntSlider(value=0, min=0, max=50, step=1, description="truncate (0: off)",
                                       style=style),
     }
-    image = widgets.Image(format="png")
+    image = widgets.Image(format="png", layout=widgets.Layout(width="675px"))  # native size: no blurry scaling
     summary = widgets.HTML()
 
     def redraw(_change=None):
