@@ -31,5 +31,8 @@ test-fast: setup
 release: setup
 	$(BIN)/python tools/release_exercises.py
 
+images: setup
+	$(BIN)/python -m rnnlab.diagrams images
+
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts
