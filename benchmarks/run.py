@@ -226,7 +226,7 @@ def val_bpc_after(run, budget):
     return nats / LN2, nats, steps
 
 
-def matmul_seconds(shapes, dtype, lib, min_time=0.05):
+def matmul_seconds(shapes, dtype, lib, min_time=0.3):
     """Seconds that the matrix products ``shapes`` take at this thread count, each timed alone."""
     total = 0.0
     rng = np.random.default_rng(0)
@@ -244,13 +244,13 @@ def matmul_seconds(shapes, dtype, lib, min_time=0.05):
             mm = lambda: np.matmul(a, b, out=out)  # noqa: E731
         mm()
         best = math.inf
-        for _ in range(3):  # best of 3: the machine limit, not its noise
+        for _ in range(5):  # best of 5: the machine's limit, not its noise
             reps, start = 0, time.perf_counter()
             while True:
                 mm()
                 reps += 1
                 el = time.perf_counter() - start
-                if el >= min_time / 3:
+                if el >= min_time / 5:
                     break
             best = min(best, el / reps)
         total += best * count

@@ -261,7 +261,11 @@ def rnn_backward(dh, cache):
 
     # speed: f'(a_t) for all steps in one vectorised call instead of T small ones;
     # the same buffer then becomes da (dL/da_t), so BPTT allocates one (T, N, H) array.
-    da = ACTIVATION_GRADS[activation](h_tm)
+    if activation == "tanh":  # the usual case: 1 - h^2 without a second temporary array
+        da = h_tm * h_tm
+        np.subtract(1, da, out=da)
+    else:
+        da = ACTIVATION_GRADS[activation](h_tm)
     dh_next = np.zeros((N, H), dtype=h.dtype)  # gradient arriving from step t+1
     for t in reversed(range(T)):
         # total gradient on h_t = from the layer above + from the future, times f'(a_t)
