@@ -342,12 +342,12 @@ def torch_available():
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true",
-                   help="smoke run: one configuration, 1 thread, --budget 4 --min-time 0.3, no memory subprocesses")
+                   help="smoke run: (32, 64, 128) at 1 thread unless --configs/--threads say otherwise, --budget 4 --min-time 0.3, no memory subprocesses")
     p.add_argument("--budget", type=float, default=60.0, help="seconds of training before the validation loss")
     p.add_argument("--repeats", type=int, default=3, help="throughput repeats (the median is reported)")
     p.add_argument("--min-time", type=float, default=2.0, help="seconds of training per throughput repeat")
-    p.add_argument("--configs", default="32,64,128;64,100,256", help="N,T,H triples separated by ';'")
-    p.add_argument("--threads", default="1,2", help="thread counts, e.g. 1,2")
+    p.add_argument("--configs", help="N,T,H triples separated by ';' (default 32,64,128;64,100,256)")
+    p.add_argument("--threads", help="thread counts, e.g. 1,2 (default 1,2)")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when it is installed")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     p.add_argument("--output", help="also write the Markdown report to this file")
@@ -356,7 +356,9 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.quick:
         args.budget, args.min_time, args.no_memory = 4.0, 0.3, True
-        args.configs, args.threads = "32,64,128", "1"
+        args.configs, args.threads = args.configs or "32,64,128", args.threads or "1"
+    args.configs = args.configs or "32,64,128;64,100,256"
+    args.threads = args.threads or "1,2"
     args.configs = [tuple(int(v) for v in c.split(",")) for c in args.configs.split(";") if c.strip()]
     args.threads = [int(t) for t in args.threads.split(",")]
     return args

@@ -266,12 +266,15 @@ def rnn_backward(dh, cache):
         np.subtract(1, da, out=da)
     else:
         da = ACTIVATION_GRADS[activation](h_tm)
+    # speed: BLAS multiplies a small matrix by a contiguous copy of Wh.T up to
+    # twice as fast as by the transposed view, and the loop does it T times
+    Wh_T = np.ascontiguousarray(Wh.T)
     dh_next = np.zeros((N, H), dtype=h.dtype)  # gradient arriving from step t+1
     for t in reversed(range(T)):
         # total gradient on h_t = from the layer above + from the future, times f'(a_t)
         dh_next += dh_tm[t]
         da[t] *= dh_next
-        np.matmul(da[t], Wh.T, out=dh_next)  # a_t = ... + h_{t-1} @ Wh
+        np.matmul(da[t], Wh_T, out=dh_next)  # a_t = ... + h_{t-1} @ Wh
 
     # Each weight is shared by all steps, so its gradient is a sum over time:
     # one big matmul over the flattened (T*N) axis does the whole sum at once.
