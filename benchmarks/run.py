@@ -1,7 +1,11 @@
 """Benchmark: rnnlab's character model against PyTorch and a per-sample NumPy baseline.
 
-    python benchmarks/run.py            # full run (about 20 minutes), prints a Markdown table
+    python benchmarks/run.py            # full run (about 25 minutes), prints a Markdown table
     python benchmarks/run.py --quick    # smoke run, under a minute
+
+On machines where OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set (they slow a
+current NumPy), unset both for this command only:
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run.py --output benchmarks/results.md
 
 Every implementation trains a character-level language model on the default
 offline corpus (rnnlab.load_corpus(), 90 % train / 10 % validation):
@@ -226,7 +230,7 @@ def val_bpc_after(run, budget):
     return nats / LN2, nats, steps
 
 
-def matmul_seconds(shapes, dtype, lib, min_time=0.3):
+def matmul_seconds(shapes, dtype, lib, min_time=0.1):
     """Seconds that the matrix products ``shapes`` take at this thread count, each timed alone."""
     total = 0.0
     rng = np.random.default_rng(0)
@@ -244,13 +248,13 @@ def matmul_seconds(shapes, dtype, lib, min_time=0.3):
             mm = lambda: np.matmul(a, b, out=out)  # noqa: E731
         mm()
         best = math.inf
-        for _ in range(5):  # best of 5: the machine's limit, not its noise
+        for _ in range(3):  # best of 3: the machine's limit, not its noise
             reps, start = 0, time.perf_counter()
             while True:
                 mm()
                 reps += 1
                 el = time.perf_counter() - start
-                if el >= min_time / 5:
+                if el >= min_time / 3:
                     break
             best = min(best, el / reps)
         total += best * count
@@ -272,12 +276,15 @@ def _read_status(field):
 
 
 def memory_child(kind, N, T, H, threads):
-    """Run in a fresh process: peak RSS added by a few training steps (after setup)."""
+    """Run in a fresh process: how far 3 training steps raise the peak RSS above the RSS after setup.
+
+    The first step is included: later steps mostly reuse memory the allocator
+    kept from it, so without it the figure would miss the working set.
+    """
     data = Data()
     with set_threads(threads, kind == "torch"):
         run = make_run(kind, data, N, T, H)
-        run.step()  # the first step allocates optimiser state: count it as setup
-        rss0 = _read_status("VmRSS")
+        rss0 = _read_status("VmRSS")  # after imports, data and model; before any training step
         try:  # reset the high-water mark to the current RSS (Linux >= 4.0)
             Path("/proc/self/clear_refs").write_text("5")
         except OSError:
@@ -342,10 +349,10 @@ def torch_available():
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true",
-                   help="smoke run: (32, 64, 128) at 1 thread unless --configs/--threads say otherwise, --budget 4 --min-time 0.3, no memory subprocesses")
+                   help="smoke run: (32, 64, 128) at 1 thread unless --configs/--threads say otherwise, --budget 4 --min-time 0.3 --repeats 3, no memory subprocesses")
     p.add_argument("--budget", type=float, default=60.0, help="seconds of training before the validation loss")
-    p.add_argument("--repeats", type=int, default=3, help="throughput repeats (the median is reported)")
-    p.add_argument("--min-time", type=float, default=2.0, help="seconds of training per throughput repeat")
+    p.add_argument("--repeats", type=int, default=5, help="throughput repeats (the median is reported)")
+    p.add_argument("--min-time", type=float, default=1.5, help="seconds of training per throughput repeat")
     p.add_argument("--configs", help="N,T,H triples separated by ';' (default 32,64,128;64,100,256)")
     p.add_argument("--threads", help="thread counts, e.g. 1,2 (default 1,2)")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when it is installed")
@@ -355,7 +362,7 @@ def parse_args(argv=None):
     p.add_argument("--_config", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.quick:
-        args.budget, args.min_time, args.no_memory = 4.0, 0.3, True
+        args.budget, args.min_time, args.repeats, args.no_memory = 4.0, 0.3, 3, True
         args.configs, args.threads = args.configs or "32,64,128", args.threads or "1"
     args.configs = args.configs or "32,64,128;64,100,256"
     args.threads = args.threads or "1,2"
@@ -387,14 +394,18 @@ def main(argv=None):
                     run.step()
                     run.step()
                 speeds = {k: [] for k in kinds}
+                mm_secs = {k: math.inf for k in kinds}
                 for r in range(args.repeats):
-                    for k, run in runs.items():
+                    order = kinds if r % 2 == 0 else kinds[::-1]  # no implementation always runs first
+                    for k in order:
+                        run = runs[k]
                         speeds[k].append(chars_per_second(run, args.min_time))
+                        # the matmul limit is measured in every repeat too and the best kept,
+                        # so a busy moment of the machine does not make the limit look low
+                        mm_secs[k] = min(mm_secs[k], matmul_seconds(run.matmul_shapes, run.dtype, run.lib,
+                                                                    min_time=min(0.1, args.min_time / 3)))
                     print(f"  repeat {r + 1}: " + ", ".join(f"{k} {speeds[k][-1]:,.0f}" for k in kinds), flush=True)
-                limit = {}
-                for k, run in runs.items():
-                    secs = matmul_seconds(run.matmul_shapes, run.dtype, run.lib)
-                    limit[k] = run.chars_per_step / secs
+                limit = {k: run.chars_per_step / mm_secs[k] for k, run in runs.items()}
                 del runs
                 bpc = {}
                 for k in kinds:
@@ -416,8 +427,10 @@ def main(argv=None):
                 rows.append({
                     "config": (N, T, H), "threads": threads, "impl": k, "chars_per_s": cps,
                     "repeats": speeds[k],
-                    "vs_torch": cps / statistics.median(speeds["torch"]) if torch_ok else None,
-                    "vs_ref": cps / statistics.median(speeds["percharnn"]),
+                    # ratios: the median of the per-repeat ratios; within a repeat the two ran
+                    # back to back, so a slow spell of the shared machine mostly cancels out
+                    "vs_torch": paired_ratio(speeds[k], speeds["torch"]) if torch_ok else None,
+                    "vs_ref": paired_ratio(speeds[k], speeds["percharnn"]),
                     "bpc": bpc[k][0], "val_nats": bpc[k][1], "steps_in_budget": bpc[k][2],
                     "mem": mem.get(k), "flops_per_char": flops(shapes) / (N * T if k != "percharnn" else 25),
                     "limit_chars_per_s": limit[k], "frac_limit": cps / limit[k],
@@ -427,6 +440,10 @@ def main(argv=None):
     if args.output:
         Path(args.output).write_text(report + "\n")
         Path(args.output).with_suffix(".json").write_text(json.dumps(rows, indent=1, default=str) + "\n")
+
+
+def paired_ratio(a, b):
+    return statistics.median(x / y for x, y in zip(a, b))
 
 
 def make_shapes(kind, N, T, H, V):
@@ -440,7 +457,7 @@ NAMES = {"rnnlab32": "rnnlab float32", "rnnlab64": "rnnlab float64", "torch": "P
 
 
 def render(rows, env, args, seconds, torch_ok):
-    head = ("| config (N, T, H) | threads | implementation | chars/s (median) | vs PyTorch | vs per-sample "
+    head = ("| config (N, T, H) | threads | implementation | chars/s (median) | vs PyTorch (paired) | vs per-sample (paired) "
             f"| val bits/char after {args.budget:g} s | peak memory (MiB, training) | FLOPs/char | % of matmul limit |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
