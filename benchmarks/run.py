@@ -208,15 +208,28 @@ def set_threads(threads, torch_too):
     return threadpool_limits(limits=threads, user_api="blas")
 
 
-def chars_per_second(run, min_time):
-    """Train for at least min_time seconds (whole steps) and return characters per second."""
-    steps, start = 0, time.perf_counter()
-    while True:
-        run.step()
-        steps += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= min_time and steps >= 2:
-            return steps * run.chars_per_step / elapsed
+def chars_per_second(runs, order, min_time, chunk=0.1):
+    """Train every run for at least min_time seconds; return {name: characters per second}.
+
+    The runs take turns in slices of about ``chunk`` seconds, so that a busy
+    spell of a shared machine falls on all of them alike, not on whichever
+    happened to be running then.
+    """
+    steps = {k: 0 for k in order}
+    spent = {k: 0.0 for k in order}
+    while min(spent.values()) < min_time:
+        for k in order:
+            if spent[k] >= min_time:
+                continue
+            start = time.perf_counter()
+            while True:
+                runs[k].step()
+                steps[k] += 1
+                elapsed = time.perf_counter() - start
+                if elapsed >= chunk:
+                    break
+            spent[k] += elapsed
+    return {k: steps[k] * runs[k].chars_per_step / spent[k] for k in order}
 
 
 def val_bpc_after(run, budget):
@@ -397,13 +410,13 @@ def main(argv=None):
                 mm_secs = {k: math.inf for k in kinds}
                 for r in range(args.repeats):
                     order = kinds if r % 2 == 0 else kinds[::-1]  # no implementation always runs first
+                    for k, cps in chars_per_second(runs, order, args.min_time).items():
+                        speeds[k].append(cps)
                     for k in order:
-                        run = runs[k]
-                        speeds[k].append(chars_per_second(run, args.min_time))
                         # the matmul limit is measured in every repeat too and the best kept,
                         # so a busy moment of the machine does not make the limit look low
-                        mm_secs[k] = min(mm_secs[k], matmul_seconds(run.matmul_shapes, run.dtype, run.lib,
-                                                                    min_time=min(0.1, args.min_time / 3)))
+                        mm_secs[k] = min(mm_secs[k], matmul_seconds(runs[k].matmul_shapes, runs[k].dtype,
+                                                                    runs[k].lib, min_time=min(0.1, args.min_time / 3)))
                     print(f"  repeat {r + 1}: " + ", ".join(f"{k} {speeds[k][-1]:,.0f}" for k in kinds), flush=True)
                 limit = {k: run.chars_per_step / mm_secs[k] for k, run in runs.items()}
                 del runs
