@@ -20,10 +20,11 @@ and gradients, a float64 input float64 ones; mixing the two is an error.
 Speed (why the sequence functions look a little unusual inside)
 ----------------------------------------------------------------
 The maths is written batch-first, but inside the sequence functions every
-(N, T, K) array is stored TIME-MAJOR, as (T, N, K) in memory.  The time loop
-reads the step-t slice 2T times per training step; time-major, that slice is
-one contiguous block that BLAS uses directly, while batch-first it is N
-scattered rows that numpy must gather first.  The functions still take and
+(N, T, K) array is stored TIME-MAJOR, as (T, N, K) in memory.  The forward
+and backward time loops work on one step's (N, K) slice at a time, 2T slices
+per training step; time-major, each slice is one contiguous block that BLAS
+and the in-place ufuncs use directly, while batch-first it is N scattered rows
+that numpy must gather into a temporary copy first.  The functions still take and
 return (N, T, K) arrays: what they return is a transposed VIEW of the
 time-major memory (``a.transpose(1, 0, 2)``), so shapes and indexing are the
 same for you, and the next layer gets its time-major input without a copy.
@@ -52,6 +53,7 @@ def _time_major(a: np.ndarray) -> np.ndarray:
     return transposed views of time-major memory; one copy otherwise.
     """
     return np.ascontiguousarray(a.transpose(1, 0, 2))
+
 
 # --------------------------------------------------------------------------
 # Activations.  Each derivative is written through the activation's OUTPUT
@@ -333,9 +335,10 @@ def embedding_backward(dout, cache):
     ids = idx.T.ravel()  # the same (time-major) order as rows
     # A repeated index must add up, not overwrite, so dW[ids] += rows is wrong.
     # The plain correct way, np.add.at(dW, ids, rows), handles one row at a
-    # time and costs about 30 % of a training step.  speed: sort the rows by
-    # index (stable, so the sums add in the same order) and add each group of
-    # equal indices with one vectorised np.add.reduceat.
+    # time: about 3x slower than this (0.55 ms against 0.18 ms for 2048 rows of
+    # 32).  speed: sort the rows by index (stable, so each sum adds in the
+    # original order) and add each group of equal indices with one vectorised
+    # np.add.reduceat.
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]
     starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])  # first row of each group
