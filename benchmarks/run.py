@@ -1,6 +1,6 @@
 """Benchmark: rnnlab's character model against PyTorch and a per-sample NumPy baseline.
 
-    python benchmarks/run.py            # full run (about 25 minutes), prints a Markdown table
+    python benchmarks/run.py            # full run (about 20 minutes), prints a Markdown table
     python benchmarks/run.py --quick    # smoke run, under a minute
 
 On machines where OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set (they slow a
