@@ -16,6 +16,19 @@ Every layer is a pair: ``*_forward(inputs, params) -> (out, cache)`` and
 ``*_backward(dout, cache) -> grads``.  The cache holds only what the backward
 pass needs.  Arrays keep their dtype: a float32 input gives float32 outputs
 and gradients, a float64 input float64 ones; mixing the two is an error.
+
+Speed (why the sequence functions look a little unusual inside)
+----------------------------------------------------------------
+The maths is written batch-first, but inside the sequence functions every
+(N, T, K) array is stored TIME-MAJOR, as (T, N, K) in memory.  The forward
+and backward time loops work on one step's (N, K) slice at a time, 2T slices
+per training step; time-major, each slice is one contiguous block that BLAS
+and the in-place ufuncs use directly, while batch-first it is N scattered rows
+that numpy must gather into a temporary copy first.  The functions still take and
+return (N, T, K) arrays: what they return is a transposed VIEW of the
+time-major memory (``a.transpose(1, 0, 2)``), so shapes and indexing are the
+same for you, and the next layer gets its time-major input without a copy.
+The other optimisations are marked "speed:" where they happen.
 """
 
 from __future__ import annotations
@@ -31,6 +44,16 @@ from .validation import (
     check_same_dtype,
     check_shape,
 )
+
+
+def _time_major(a: np.ndarray) -> np.ndarray:
+    """(N, T, K) -> the same numbers as a contiguous (T, N, K) array.
+
+    Free (a view) when ``a`` came from one of this module's functions, which
+    return transposed views of time-major memory; one copy otherwise.
+    """
+    return np.ascontiguousarray(a.transpose(1, 0, 2))
+
 
 # --------------------------------------------------------------------------
 # Activations.  Each derivative is written through the activation's OUTPUT
@@ -55,6 +78,20 @@ ACTIVATION_GRADS = {
     "sigmoid": lambda h: h * (1 - h),
     "relu": lambda h: (h > 0).astype(h.dtype),
 }
+
+
+def _activate_inplace(a: np.ndarray, activation: str) -> np.ndarray:
+    """Overwrite a with f(a).  Speed: the time loop needs no new array per step."""
+    if activation == "tanh":
+        np.tanh(a, out=a)
+    elif activation == "relu":
+        np.maximum(a, 0, out=a)
+    else:  # sigmoid, in the same overflow-free form as _sigmoid
+        np.negative(a, out=a)
+        np.logaddexp(0, a, out=a)
+        np.negative(a, out=a)
+        np.exp(a, out=a)
+    return a
 
 
 def activate(a: np.ndarray, activation: str = "tanh") -> np.ndarray:
@@ -179,16 +216,22 @@ def rnn_forward(x, h0, Wx, Wh, b, activation="tanh"):
     where = "rnn_forward"
     check_activation(where, activation, ACTIVATIONS)
     N, T, D, H = _check_sequence_inputs(where, x, h0, Wx, Wh, b)
-    f = ACTIVATIONS[activation]
 
     # The input term does not depend on h, so do it for all steps in one matmul.
-    a_in = (x.reshape(N * T, D) @ Wx).reshape(N, T, H)
-    a_in += b
-    h = np.empty((N, T, H), dtype=x.dtype)
+    x_tm = _time_major(x)  # (T, N, D)
+    h_tm = (x_tm.reshape(T * N, D) @ Wx).reshape(T, N, H)  # holds a_t, then h_t
+    h_tm += b
+    # speed: h_tm[t] is one contiguous (N, H) block.  Each step adds the
+    # recurrent term into it and applies f in place, so a_t becomes h_t where
+    # it stands and the loop allocates no new arrays.
+    recurrent = np.empty((N, H), dtype=x.dtype)
     h_prev = h0
     for t in range(T):
-        h[:, t] = f(a_in[:, t] + h_prev @ Wh)
-        h_prev = h[:, t]
+        a_t = h_tm[t]  # x_t @ Wx + b, computed above
+        a_t += np.matmul(h_prev, Wh, out=recurrent)  # + h_{t-1} @ Wh
+        _activate_inplace(a_t, activation)  # now h_t
+        h_prev = a_t
+    h = h_tm.transpose(1, 0, 2)  # (N, T, H) view of the time-major memory
     cache = (x, h0, Wx, Wh, h, activation)
     return h, cache
 
@@ -215,23 +258,37 @@ def rnn_backward(dh, cache):
     check_same_dtype(where, dh=dh, h=h)
     N, T, D = x.shape
     H = h.shape[2]
-    fprime = ACTIVATION_GRADS[activation]
+    dh_tm = _time_major(dh)  # (T, N, H)
+    h_tm = _time_major(h)  # free: h is rnn_forward's view
 
-    da = np.empty_like(h)  # dL/da_t for every step
+    # speed: f'(a_t) for all steps in one vectorised call instead of T small ones;
+    # the same buffer then becomes da (dL/da_t), so BPTT allocates one (T, N, H) array.
+    if activation == "tanh":  # the usual case: 1 - h^2 without a second temporary array
+        da = h_tm * h_tm
+        np.subtract(1, da, out=da)
+    else:
+        da = ACTIVATION_GRADS[activation](h_tm)
+    # speed: BLAS multiplies a small matrix by a contiguous copy of Wh.T up to
+    # twice as fast as by the transposed view, and the loop does it T times
+    Wh_T = np.ascontiguousarray(Wh.T)
     dh_next = np.zeros((N, H), dtype=h.dtype)  # gradient arriving from step t+1
     for t in reversed(range(T)):
-        # total gradient on h_t = from the layer above + from the future
-        da[:, t] = (dh[:, t] + dh_next) * fprime(h[:, t])
-        dh_next = da[:, t] @ Wh.T
+        # total gradient on h_t = from the layer above + from the future, times f'(a_t)
+        dh_next += dh_tm[t]
+        da[t] *= dh_next
+        np.matmul(da[t], Wh_T, out=dh_next)  # a_t = ... + h_{t-1} @ Wh
 
     # Each weight is shared by all steps, so its gradient is a sum over time:
-    # one big matmul over the flattened (N*T) axis does the whole sum at once.
-    da_flat = da.reshape(N * T, H)
-    h_prev = np.concatenate([h0[:, None, :], h[:, :-1, :]], axis=1)
-    dWx = x.reshape(N * T, D).T @ da_flat
-    dWh = h_prev.reshape(N * T, H).T @ da_flat
+    # one big matmul over the flattened (T*N) axis does the whole sum at once.
+    da_flat = da.reshape(T * N, H)
+    dWx = _time_major(x).reshape(T * N, D).T @ da_flat
+    # h_{t-1} is h0 for t = 0 and h[t-1] after: two matmuls instead of
+    # concatenating a shifted copy of h
+    dWh = h0.T @ da[0]
+    if T > 1:
+        dWh += h_tm[:-1].reshape((T - 1) * N, H).T @ da[1:].reshape((T - 1) * N, H)
     db = da_flat.sum(axis=0)
-    dx = (da_flat @ Wx.T).reshape(N, T, D)
+    dx = (da_flat @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)
     return dx, dh_next, dWx, dWh, db
 
 
@@ -257,7 +314,8 @@ def embedding_forward(idx, W):
     check_int_indices(where, "idx", idx, W.shape[0])
     check_ndim(where, "idx", idx, 2, "(N, T)")
     check_nonempty(where, "idx", idx, "(N, T)")
-    return W[idx], (idx, W.shape, W.dtype)
+    out = W[idx.T]  # (T, N, D): looked up time-major, see the module docstring
+    return out.transpose(1, 0, 2), (idx, W.shape, W.dtype)
 
 
 def embedding_backward(dout, cache):
@@ -273,9 +331,19 @@ def embedding_backward(dout, cache):
     idx, (V, D), dtype = cache
     as_float_array("embedding_backward", "dout", dout)
     check_shape("embedding_backward", "dout", dout, idx.shape + (D,), "(N, T, D)")
+    rows = _time_major(dout).reshape(-1, D)  # one gradient row per looked-up index
+    ids = idx.T.ravel()  # the same (time-major) order as rows
+    # A repeated index must add up, not overwrite, so dW[ids] += rows is wrong.
+    # The plain correct way, np.add.at(dW, ids, rows), handles one row at a
+    # time: about 3x slower than this (0.55 ms against 0.18 ms for 2048 rows of
+    # 32).  speed: sort the rows by index (stable, so each sum adds in the
+    # original order) and add each group of equal indices with one vectorised
+    # np.add.reduceat.
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])  # first row of each group
     dW = np.zeros((V, D), dtype=dtype)
-    # add.at, not dW[idx] += ...: a repeated index must add up, not overwrite
-    np.add.at(dW, idx.ravel(), dout.reshape(-1, D))
+    dW[sorted_ids[starts]] = np.add.reduceat(rows[order], starts, axis=0)
     return dW
 
 
@@ -308,9 +376,10 @@ def temporal_affine_forward(h, W, b):
     check_shape(where, "W", W, (H, V), "(H, V)")
     check_shape(where, "b", b, (V,), "(V,)")
     check_same_dtype(where, h=h, W=W, b=b)
-    scores = (h.reshape(N * T, H) @ W).reshape(N, T, V)
+    # time-major like the RNN, so h from rnn_forward needs no copy
+    scores = (_time_major(h).reshape(T * N, H) @ W).reshape(T, N, V)
     scores += b
-    return scores, (h, W)
+    return scores.transpose(1, 0, 2), (h, W)
 
 
 def temporal_affine_backward(dscores, cache):
@@ -328,9 +397,10 @@ def temporal_affine_backward(dscores, cache):
     V = W.shape[1]
     as_float_array("temporal_affine_backward", "dscores", dscores)
     check_shape("temporal_affine_backward", "dscores", dscores, (N, T, V), "(N, T, V)")
-    ds = dscores.reshape(N * T, V)
-    dh = (ds @ W.T).reshape(N, T, H)
-    dW = h.reshape(N * T, H).T @ ds
+    check_same_dtype("temporal_affine_backward", dscores=dscores, h=h)
+    ds = _time_major(dscores).reshape(T * N, V)
+    dh = (ds @ W.T).reshape(T, N, H).transpose(1, 0, 2)
+    dW = _time_major(h).reshape(T * N, H).T @ ds  # the sum over all steps in one matmul
     db = ds.sum(axis=0)
     return dh, dW, db
 
@@ -338,9 +408,10 @@ def temporal_affine_backward(dscores, cache):
 def softmax(z, axis=-1):
     """Numerically stable softmax along ``axis``.  z: any shape -> same shape, rows sum to 1."""
     z = np.asarray(z)
-    shifted = z - z.max(axis=axis, keepdims=True)  # exp never overflows
-    e = np.exp(shifted)
-    return e / e.sum(axis=axis, keepdims=True)
+    e = z - z.max(axis=axis, keepdims=True)  # exp never overflows
+    np.exp(e, out=e)  # speed: in place, one array instead of three
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
 
 
 def log_softmax(z, axis=-1):
@@ -384,18 +455,34 @@ def temporal_softmax_loss(scores, y, mask=None):
     check_shape(where, "y", y, (N, T), "(N, T)")
     m = None if mask is None else _check_mask(where, mask, (N, T))
 
-    flat = scores.reshape(N * T, V)
-    y_flat = y.reshape(N * T)
-    logp = log_softmax(flat, axis=1)
-    logp_y = logp[np.arange(N * T), y_flat]
-    weight = np.ones(N * T, dtype=scores.dtype) if m is None else m.reshape(-1).astype(scores.dtype)
-    count = weight.sum()
-    loss = -float((weight * logp_y).sum() / count)
-
-    dflat = np.exp(logp)  # softmax probabilities
-    dflat[np.arange(N * T), y_flat] -= 1
-    dflat *= (weight / count)[:, None]  # the mean: each position weighs 1/count
-    return loss, dflat.reshape(N, T, V)
+    # Fused softmax + cross-entropy (speed): one (N*T, V) array is allocated,
+    # it holds exp(s - max), then the probabilities, then the gradient.
+    # With s the scores of one position, p = softmax(s) and y its target:
+    #   loss = -log p_y = log(sum_j exp(s_j - max)) - (s_y - max)
+    #   dloss/ds = p - one_hot(y)
+    flat = _time_major(scores).reshape(T * N, V)  # time-major, like the layers below
+    y_flat = y.T.ravel()  # the same order as the rows of flat
+    rows = np.arange(T * N)
+    shift = flat.max(axis=1)
+    dflat = flat - shift[:, None]
+    s_y = dflat[rows, y_flat]  # s_y - max, read before exp overwrites it
+    np.exp(dflat, out=dflat)
+    sum_exp = dflat.sum(axis=1)
+    loss_each = np.log(sum_exp) - s_y  # -log p_y at every position, (T*N,)
+    if m is None:
+        count = T * N
+        loss = float(loss_each.sum() / count)
+        # p / count, minus 1/count at the target: the mean weighs each position 1/count
+        dflat *= (1 / (count * sum_exp)).astype(scores.dtype)[:, None]
+        dflat[rows, y_flat] -= scores.dtype.type(1 / count)
+    else:
+        weight = m.T.ravel().astype(scores.dtype)  # 1 where the position counts
+        count = weight.sum()
+        loss = float((weight * loss_each).sum() / count)
+        dflat /= sum_exp[:, None]  # softmax probabilities
+        dflat[rows, y_flat] -= 1
+        dflat *= (weight / count)[:, None]
+    return loss, dflat.reshape(T, N, V).transpose(1, 0, 2)
 
 
 def mse_loss(y_hat, y):
