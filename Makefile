@@ -31,6 +31,9 @@ test-fast: setup
 release: setup
 	$(BIN)/python tools/release_exercises.py
 
+benchmark: setup
+	$(BIN)/python benchmarks/run.py --output benchmarks/results.md
+
 images: setup
 	$(BIN)/python -m rnnlab.diagrams images
 
