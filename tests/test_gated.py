@@ -127,7 +127,7 @@ def test_num_params_counts_what_the_model_builds(cell, V, H, E):
     assert num_params(cell, V, H, E) == model.num_params()
 
 
-@pytest.mark.parametrize("V,E,H", [(103, 32, 128), (27, 16, 64), (65, 24, 200)])
+@pytest.mark.parametrize("V,E,H", [(103, 32, 128), (27, 16, 128), (65, 24, 200)])
 def test_matched_hidden_sizes_give_parameter_counts_within_a_few_percent(V, E, H):
     sizes = matched_hidden_sizes(V, E, H)
     assert sizes["rnn"] == H
