@@ -381,7 +381,7 @@ class GatedDelayWidget:
     widget and ``status`` an HTML line naming the largest k each cell solved.
     """
 
-    def __init__(self, k_max=6, k_step=2, hidden_size=32, steps=150, seed=0, threshold=0.95):
+    def __init__(self, k_max=3, k_step=1, hidden_size=32, steps=100, seed=0, threshold=0.95):
         import ipywidgets as widgets
 
         style = {"description_width": "120px"}
