@@ -220,3 +220,18 @@ def test_widget_builds_and_a_click_trains_all_cells_and_changes_the_plot():
     w.k_step.value = 1
     w.train_button.click()
     assert set(w.results) == {"lstm"} and w.results["lstm"]["k"] == [0, 1]
+
+
+def test_lstm_diagram_draws_every_part_of_the_step():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from rnnlab.gated import draw_lstm_cell
+
+    ax = draw_lstm_cell(Figure().add_subplot())
+    labels = " ".join(t.get_text() for t in ax.texts)
+    for part in ("$c_{t-1}$", "$c_t$", "$h_{t-1}$", "$h_t$", "$x_t$", r"$f=\sigma$", r"$i=\sigma$", r"$g=\tanh$",
+                 r"$o=\sigma$", "additive path"):
+        assert part in labels, part
