@@ -355,8 +355,9 @@ def draw_delay_comparison(ax, results, *, threshold=0.95, title=None):
     ax.set_xlabel("delay k (output the letter seen k steps earlier, shifted by one)")
     ax.set_ylabel("accuracy on fresh sequences")
     ax.set_ylim(-0.03, 1.03)
+    ax.xaxis.get_major_locator().set_params(integer=True)  # delays are whole steps
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="center left")
     if title:
         ax.set_title(title)
     return ax
