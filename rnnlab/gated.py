@@ -420,7 +420,7 @@ def solved_summary(results, threshold=0.95):
 
 
 # What the widget starts from for each task: (k_max, k_step, steps, largest k the slider allows)
-WIDGET_TASK_SETTINGS = {"delay": (3, 1, 100, 14), "recall": (12, 4, 500, 24)}
+WIDGET_TASK_SETTINGS = {"delay": (3, 1, 100, 14), "recall": (12, 4, 600, 24)}
 
 
 class GatedDelayWidget:
