@@ -23,7 +23,6 @@ Wh (H, G*H), b (G*H,) with G = 1 (rnn), 4 (lstm: [i, f, g, o]), 3 (gru: [r, z, n
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from .cells import CELLS, get_cell
@@ -286,67 +285,77 @@ def compare_char_lm(train_ids, val_ids, V, hidden_sizes, *, time_limit=None, max
 # Two memory tasks for every cell: delay-k (capacity) and long recall (span)
 # --------------------------------------------------------------------------
 
-DELAY_DEFAULTS = dict(hidden_size=32, steps=300, T=16, batch_size=32, lr=1e-2, clip_norm=None, embed_dim=16, V=26)
-RECALL_DEFAULTS = dict(hidden_size=32, steps=600, batch_size=32, lr=1e-2, clip_norm=5.0, embed_dim=16, V=26)
-TASK_DEFAULTS = {"delay": DELAY_DEFAULTS, "recall": RECALL_DEFAULTS}
 TASK_LABELS = {"delay": "delay k (capacity)", "recall": "long recall (span)"}
 TASK_XLABELS = {"delay": "delay k (output the letter seen k steps earlier, shifted by one)",
                 "recall": "gap k (name the first of k + 1 letters at the last step)"}
 
 
-def task_accuracy(task, cell, ks, **settings):
-    """Train one small model with ``cell`` per k on ``task`` and measure its accuracy on fresh data.
-
-    The routine shared by both tasks: ``rnnlab.tasks.memory_task_curve`` with
-    this module's defaults for the task (``DELAY_DEFAULTS``, ``RECALL_DEFAULTS``);
-    ``settings`` override them.  The same data (seeded by k) is used for every
-    cell, so cells are compared on equal terms.
-
-    Returns:
-        dict with "task", "cell", "k" (list), "accuracy" (list of floats), "chance", "seconds"
-    """
-    if task not in TASK_DEFAULTS:
-        raise ValueError(f"task_accuracy: task must be one of {list(TASK_DEFAULTS)}, got {task!r}")
-    _check_cell(f"{task}_accuracy", cell)
+def _memory_accuracy(task, cell, ks, **settings):
+    """The routine behind both tasks: ``rnnlab.tasks.memory_task_curve``, errors named after the caller."""
+    where = f"{task}_accuracy"
+    _check_cell(where, cell)
     try:
-        return memory_task_curve(task, ks, cell=cell, **{**TASK_DEFAULTS[task], **settings})
+        return memory_task_curve(task, ks, cell=cell, **settings)
     except ValueError as e:  # name the function the student called
-        raise ValueError(str(e).replace("memory_task_curve", f"{task}_accuracy")) from None
+        raise ValueError(str(e).replace("memory_task_curve", where)) from None
 
 
-def delay_accuracy(cell, ks, **settings):
-    """The delay-k task (``rnnlab.tasks.delay_task``) for one cell: output the letter seen k steps earlier.
+def delay_accuracy(cell, ks, *, hidden_size=32, steps=300, T=16, batch_size=32, lr=1e-2, clip_norm=None,
+                   embed_dim=16, V=26, seed=0):
+    """Train one small model with ``cell`` per delay k on the delay-k task and score it on fresh data.
 
-    A CAPACITY task: at every step the model must hold the last k letters at
-    once.  Trained on every position of sequences of T = 16 (the first k have a
-    blank target), scored where t >= k.  Defaults ``DELAY_DEFAULTS`` (H = 32,
-    300 Adam steps of 32 fresh sequences, lr 1e-2, no clipping); any of them can
-    be overridden by keyword.
+    The task is ``rnnlab.tasks.delay_task``: output the letter seen k steps
+    earlier, shifted by one.  A CAPACITY task: at every step the model must hold
+    the last k letters at once.  Trained on every position of sequences of T
+    (the first k have a blank target); accuracy on 512 new sequences, scored
+    where t >= k, choosing among the V letters only (chance 1/V).  Every cell
+    sees the same data (seeded by k).  Same routine as notebook 04's
+    ``delay_memory_curve``.
 
-    Returns:
-        dict with "task", "cell", "k" (list), "accuracy" (list of floats), "chance", "seconds"
-    """
-    return task_accuracy("delay", cell, ks, **settings)
-
-
-def recall_accuracy(cell, ks, **settings):
-    """The long-recall task (``rnnlab.tasks.recall_task``) for one cell: name the first of k + 1 letters.
-
-    A SPAN task: one letter must survive k steps of distracting letters, and
-    the only training signal is at the last step, so the gradient has to reach
-    back k steps to teach the cell to keep it.  Defaults ``RECALL_DEFAULTS``
-    (H = 32, 600 Adam steps of 32 fresh sequences, lr 1e-2, clipping at 5);
-    any of them can be overridden by keyword.
+    Args:
+        cell: "rnn", "lstm" or "gru";  ks: delays, 0 <= k < T
+        hidden_size, steps (Adam steps, one fresh batch each), T, batch_size, lr,
+        clip_norm (None: no clipping), embed_dim, V, seed: see memory_task_curve
 
     Returns:
         dict with "task", "cell", "k" (list), "accuracy" (list of floats), "chance", "seconds"
     """
-    return task_accuracy("recall", cell, ks, **settings)
+    return _memory_accuracy("delay", cell, ks, hidden_size=hidden_size, steps=steps, T=T, batch_size=batch_size,
+                            lr=lr, clip_norm=clip_norm, embed_dim=embed_dim, V=V, seed=seed)
+
+
+def recall_accuracy(cell, ks, *, hidden_size=32, steps=600, batch_size=32, lr=1e-2, clip_norm=5.0, embed_dim=16,
+                    V=26, seed=0):
+    """Train one small model with ``cell`` per gap k on long recall and score it on fresh data.
+
+    The task is ``rnnlab.tasks.recall_task``: read k + 1 letters, name the first
+    at the last step.  A SPAN task: one letter must survive k steps of
+    distracting letters, and the only training signal is at the last step
+    (masked loss), so the gradient has to reach back k steps to teach the cell
+    to keep it.  Accuracy on 512 new sequences at the last step (chance 1/V).
+    Every cell sees the same data (seeded by k).
+
+    Args:
+        cell: "rnn", "lstm" or "gru";  ks: gaps, k >= 0
+        hidden_size, steps (Adam steps, one fresh batch each), batch_size, lr,
+        clip_norm (None: no clipping), embed_dim, V, seed: see memory_task_curve
+
+    Returns:
+        dict with "task", "cell", "k" (list), "accuracy" (list of floats), "chance", "seconds"
+    """
+    return _memory_accuracy("recall", cell, ks, hidden_size=hidden_size, steps=steps, batch_size=batch_size,
+                            lr=lr, clip_norm=clip_norm, embed_dim=embed_dim, V=V, seed=seed)
+
+
+TASK_FUNCTIONS = {"delay": delay_accuracy, "recall": recall_accuracy}
 
 
 def compare_tasks(task, ks, cells=CELL_NAMES, **settings):
-    """``task_accuracy`` for every cell with the same settings.  Returns dict cell -> result."""
-    return {cell: task_accuracy(task, cell, ks, **settings) for cell in cells}
+    """``delay_accuracy`` or ``recall_accuracy`` (``task`` = "delay" or "recall") for every cell with the
+    same settings.  Returns dict cell -> result."""
+    if task not in TASK_FUNCTIONS:
+        raise ValueError(f"compare_tasks: task must be one of {list(TASK_FUNCTIONS)}, got {task!r}")
+    return {cell: TASK_FUNCTIONS[task](cell, ks, **settings) for cell in cells}
 
 
 def compare_delay(ks, cells=CELL_NAMES, **settings):

@@ -11,6 +11,7 @@ from rnnlab.gated import (
     cell_params,
     compare_char_lm,
     compare_recall,
+    compare_tasks,
     delay_accuracy,
     draw_memory_comparison,
     gradient_norms_through_time,
@@ -231,6 +232,8 @@ def test_recall_accuracy_rejects_bad_arguments_naming_itself():
         recall_accuracy("tcn", [3])
     with pytest.raises(ValueError, match=r"recall_accuracy: every k must be >= 0 for the recall task, got k = -1"):
         recall_accuracy("rnn", [-1], steps=1)
+    with pytest.raises(ValueError, match=r"compare_tasks: task must be one of \['delay', 'recall'\], got 'copy'"):
+        compare_tasks("copy", [1])
 
 
 def test_memory_comparison_labels_the_axis_by_task():
