@@ -10,16 +10,18 @@ functions (the maths lives in ``rnnlab.layers``, ``rnnlab.lstm``, ``rnnlab.gru``
   per cell so that the models have (almost) the same number of parameters;
   ``compare_char_lm`` trains one character model per cell for the same wall
   time and reports validation bits per character;
-* the delay-k task of notebook 04 for every cell: ``delay_accuracy``,
-  ``compare_delay``, ``largest_solved_k`` and the ``GatedDelayWidget``.
+* two memory tasks for every cell, trained and scored by one routine
+  (``rnnlab.tasks.memory_task_curve``): notebook 04's delay-k task, which
+  measures CAPACITY (hold k letters at once), and long recall, which measures
+  SPAN (hold one letter for k steps): ``delay_accuracy``, ``recall_accuracy``,
+  ``compare_delay``, ``compare_recall``, ``largest_solved_k`` and the
+  ``GatedDelayWidget`` (with a task dropdown).
 
 Shapes follow the course convention: x (N, T, D), h (N, T, H), Wx (D, G*H),
 Wh (H, G*H), b (G*H,) with G = 1 (rnn), 4 (lstm: [i, f, g, o]), 3 (gru: [r, z, n]).
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 
@@ -29,7 +31,7 @@ from .layers import rnn_step_backward, rnn_step_forward
 from .lstm import lstm_step_backward, lstm_step_forward
 from .model import SequenceModel, init_weights
 from .optim import Adam
-from .tasks import delay_task, masked_accuracy, nats_to_bits
+from .tasks import memory_task_curve, nats_to_bits
 from .train import evaluate, train
 
 CELL_NAMES = ("rnn", "gru", "lstm")
@@ -280,58 +282,99 @@ def compare_char_lm(train_ids, val_ids, V, hidden_sizes, *, time_limit=None, max
 
 
 # --------------------------------------------------------------------------
-# The delay-k task of notebook 04, for every cell
+# Two memory tasks for every cell: delay-k (capacity) and long recall (span)
 # --------------------------------------------------------------------------
 
-DELAY_DEFAULTS = dict(hidden_size=32, steps=300, T=16, batch_size=32, lr=1e-2, embed_dim=16, V=26)
+TASK_LABELS = {"delay": "delay k (capacity)", "recall": "long recall (span)"}
+TASK_XLABELS = {"delay": "delay k (output the letter seen k steps earlier, shifted by one)",
+                "recall": "gap k (name the first of k + 1 letters at the last step)"}
 
 
-def delay_accuracy(cell, ks, *, hidden_size=32, steps=300, T=16, batch_size=32, lr=1e-2, embed_dim=16,
-                   V=26, seed=0):
-    """Train one small model with ``cell`` per delay k and measure its accuracy on fresh data.
+def _memory_accuracy(task, cell, ks, **settings):
+    """The routine behind both tasks: ``rnnlab.tasks.memory_task_curve``, errors named after the caller."""
+    where = f"{task}_accuracy"
+    _check_cell(where, cell)
+    try:
+        return memory_task_curve(task, ks, cell=cell, **settings)
+    except ValueError as e:  # name the function the student called
+        raise ValueError(str(e).replace("memory_task_curve", where)) from None
+
+
+def delay_accuracy(cell, ks, *, hidden_size=32, steps=300, T=16, batch_size=32, lr=1e-2, clip_norm=None,
+                   embed_dim=16, V=26, seed=0):
+    """Train one small model with ``cell`` per delay k on the delay-k task and score it on fresh data.
 
     The task is ``rnnlab.tasks.delay_task``: output the letter seen k steps
-    earlier, shifted by one.  Every training step sees a new batch (nothing is
-    reused); accuracy is on 512 new sequences, scored where t >= k, choosing
-    among the V letters only (chance 1/V).  The same data (seeded by k) is used
-    for every cell, so cells are compared on equal terms.
+    earlier, shifted by one.  A CAPACITY task: at every step the model must hold
+    the last k letters at once.  Trained on every position of sequences of T
+    (the first k have a blank target); accuracy on 512 new sequences, scored
+    where t >= k, choosing among the V letters only (chance 1/V).  Every cell
+    sees the same data (seeded by k).  Same routine as notebook 04's
+    ``delay_memory_curve``.
+
+    Args:
+        cell: "rnn", "lstm" or "gru";  ks: delays, 0 <= k < T
+        hidden_size, steps (Adam steps, one fresh batch each), T, batch_size, lr,
+        clip_norm (None: no clipping), embed_dim, V, seed: see memory_task_curve
 
     Returns:
-        dict with "cell", "k" (list), "accuracy" (list of floats), "chance", "seconds"
+        dict with "task", "cell", "k" (list), "accuracy" (list of floats), "chance", "seconds"
     """
-    where = "delay_accuracy"
-    _check_cell(where, cell)
-    ks = [int(k) for k in ks]
-    if not ks:
-        raise ValueError(f"{where}: ks must hold at least one delay, got {ks}")
-    for k in ks:
-        if not 0 <= k < T:
-            raise ValueError(f"{where}: every k must satisfy 0 <= k < T = {T}, got k = {k}")
-    start = time.perf_counter()
-    accs = []
-    for k in ks:
-        rng = np.random.default_rng([seed, k])
-        model = SequenceModel(V + 1, hidden_size, embed_dim=embed_dim, cell=cell,
-                              rng=np.random.default_rng([seed, k, 2]))
-        batches = [delay_task(batch_size, T, k, rng, V)[:2] for _ in range(steps)]
-        train(model, batches, optimizer=Adam(lr=lr), clip_norm=None, progress=False)
-        x, y, mask = delay_task(512, T, k, np.random.default_rng([seed, k, 1]), V)
-        scores, _, _ = model.forward(x)
-        accs.append(masked_accuracy(scores[..., :V].argmax(axis=-1), y, mask))
-    return {"cell": cell, "k": ks, "accuracy": accs, "chance": 1.0 / V, "seconds": time.perf_counter() - start}
+    return _memory_accuracy("delay", cell, ks, hidden_size=hidden_size, steps=steps, T=T, batch_size=batch_size,
+                            lr=lr, clip_norm=clip_norm, embed_dim=embed_dim, V=V, seed=seed)
+
+
+def recall_accuracy(cell, ks, *, hidden_size=32, steps=600, batch_size=32, lr=1e-2, clip_norm=5.0, embed_dim=16,
+                    V=26, seed=0):
+    """Train one small model with ``cell`` per gap k on long recall and score it on fresh data.
+
+    The task is ``rnnlab.tasks.recall_task``: read k + 1 letters, name the first
+    at the last step.  A SPAN task: one letter must survive k steps of
+    distracting letters, and the only training signal is at the last step
+    (masked loss), so the gradient has to reach back k steps to teach the cell
+    to keep it.  Accuracy on 512 new sequences at the last step (chance 1/V).
+    Every cell sees the same data (seeded by k).
+
+    Args:
+        cell: "rnn", "lstm" or "gru";  ks: gaps, k >= 0
+        hidden_size, steps (Adam steps, one fresh batch each), batch_size, lr,
+        clip_norm (None: no clipping), embed_dim, V, seed: see memory_task_curve
+
+    Returns:
+        dict with "task", "cell", "k" (list), "accuracy" (list of floats), "chance", "seconds"
+    """
+    return _memory_accuracy("recall", cell, ks, hidden_size=hidden_size, steps=steps, batch_size=batch_size,
+                            lr=lr, clip_norm=clip_norm, embed_dim=embed_dim, V=V, seed=seed)
+
+
+TASK_FUNCTIONS = {"delay": delay_accuracy, "recall": recall_accuracy}
+
+
+def compare_tasks(task, ks, cells=CELL_NAMES, **settings):
+    """``delay_accuracy`` or ``recall_accuracy`` (``task`` = "delay" or "recall") for every cell with the
+    same settings.  Returns dict cell -> result."""
+    if task not in TASK_FUNCTIONS:
+        raise ValueError(f"compare_tasks: task must be one of {list(TASK_FUNCTIONS)}, got {task!r}")
+    return {cell: TASK_FUNCTIONS[task](cell, ks, **settings) for cell in cells}
 
 
 def compare_delay(ks, cells=CELL_NAMES, **settings):
     """``delay_accuracy`` for every cell with the same settings.  Returns dict cell -> result."""
-    return {cell: delay_accuracy(cell, ks, **settings) for cell in cells}
+    return compare_tasks("delay", ks, cells, **settings)
+
+
+def compare_recall(ks, cells=CELL_NAMES, **settings):
+    """``recall_accuracy`` for every cell with the same settings.  Returns dict cell -> result."""
+    return compare_tasks("recall", ks, cells, **settings)
 
 
 def largest_solved_k(result, threshold=0.95):
-    """Largest k such that every delay from the smallest k tried up to it reached ``threshold``.
+    """Largest k such that every k from the smallest tried up to it reached ``threshold``.
 
-    result: a dict from delay_accuracy.  Returns an int, or None when even the
-    smallest k misses the threshold.  (Counting only up to the first failure
-    keeps a lucky success at a large k from hiding a failure at a smaller one.)
+    result: a dict from delay_accuracy or recall_accuracy.  Returns an int, or
+    None when even the smallest k misses the threshold.  (Counting only up to the
+    first failure keeps a lucky success at a large k from hiding a failure at a
+    smaller one.)
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"largest_solved_k: threshold must be in (0, 1], got {threshold}")
@@ -343,28 +386,40 @@ def largest_solved_k(result, threshold=0.95):
     return best
 
 
-def draw_delay_comparison(ax, results, *, threshold=0.95, title=None):
-    """Accuracy against k, one curve per cell, with chance and the threshold as lines."""
+def draw_memory_comparison(ax, results, *, threshold=0.95, title=None, task=None):
+    """Accuracy against k, one curve per cell, with chance and the threshold as lines.
+
+    results: dict cell -> result of delay_accuracy / recall_accuracy.  task
+    ("delay" or "recall") labels the k axis; None: read it from the results
+    (the delay task when there are none).
+    """
     chance = None
     for cell, r in results.items():
         ax.plot(r["k"], r["accuracy"], "o-", color=CELL_COLORS.get(cell), label=CELL_LABELS.get(cell, cell))
         chance = r["chance"]
+        task = task or r.get("task")
+    task = task or "delay"
+    if task not in TASK_XLABELS:
+        raise ValueError(f"draw_memory_comparison: task must be one of {list(TASK_XLABELS)}, got {task!r}")
     if chance is not None:
         ax.axhline(chance, color="0.5", ls="--", lw=1, label=f"chance (1/{round(1 / chance)})")
     ax.axhline(threshold, color="0.3", ls=":", lw=1, label=f"{threshold:.0%} (solved)")
-    ax.set_xlabel("delay k (output the letter seen k steps earlier, shifted by one)")
+    ax.set_xlabel(TASK_XLABELS[task])
     ax.set_ylabel("accuracy on fresh sequences")
     ax.set_ylim(-0.03, 1.03)
-    ax.xaxis.get_major_locator().set_params(integer=True)  # delays are whole steps
+    ax.xaxis.get_major_locator().set_params(integer=True)  # k counts whole steps
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="center left")
+    ax.legend(fontsize=8, loc="center left" if task == "delay" else "lower left")
     if title:
         ax.set_title(title)
     return ax
 
 
+draw_delay_comparison = draw_memory_comparison  # the name notebook 06 first used
+
+
 def solved_summary(results, threshold=0.95):
-    """One line per cell: the largest k solved at >= threshold.  results: dict cell -> delay result."""
+    """One line per cell: the largest k solved at >= threshold.  results: dict cell -> delay or recall result."""
     lines = []
     for cell, r in results.items():
         k = largest_solved_k(r, threshold)
@@ -373,25 +428,40 @@ def solved_summary(results, threshold=0.95):
     return "\n".join(lines)
 
 
-class GatedDelayWidget:
-    """Train a vanilla RNN, a GRU and an LSTM on the delay-k task and plot accuracy against k.
+# What the widget starts from for each task: (k_max, k_step, steps, largest k the slider allows)
+WIDGET_TASK_SETTINGS = {"delay": (3, 1, 100, 14), "recall": (12, 4, 600, 24)}
 
-    Press Train: one model per cell and per k in 0, ``k_step``, ..., k_max is
-    trained with the current settings, and the three curves replace the plot.
-    ``results`` holds the last run (dict cell -> result), ``plot`` is the Image
-    widget and ``status`` an HTML line naming the largest k each cell solved.
+
+class GatedDelayWidget:
+    """Train a vanilla RNN, a GRU and an LSTM on a memory task and plot accuracy against k.
+
+    The task dropdown picks the delay-k task (capacity) or long recall (span);
+    changing it loads that task's settings (``WIDGET_TASK_SETTINGS``) and clears
+    the plot.  Press Train: one model per cell and per k in ``ks()`` is trained
+    with the current settings, and the curves replace the plot.  ``results``
+    holds the last run (dict cell -> result), ``plot`` is the Image widget and
+    ``status`` an HTML line naming the largest k each cell solved.
+
+    k_max, k_step, steps: None takes the task's settings.
     """
 
-    def __init__(self, k_max=3, k_step=1, hidden_size=32, steps=100, seed=0, threshold=0.95):
+    def __init__(self, k_max=None, k_step=None, hidden_size=32, steps=None, seed=0, threshold=0.95, task="delay"):
         import ipywidgets as widgets
 
+        if task not in WIDGET_TASK_SETTINGS:
+            raise ValueError(f"GatedDelayWidget: task must be one of {list(WIDGET_TASK_SETTINGS)}, got {task!r}")
+        d_kmax, d_kstep, d_steps, k_limit = WIDGET_TASK_SETTINGS[task]
         style = {"description_width": "120px"}
-        self.k_max = widgets.IntSlider(value=k_max, min=1, max=14, description="largest delay k", style=style)
-        self.k_step = widgets.Dropdown(options=[1, 2, 3, 4], value=k_step, description="k in steps of", style=style)
+        self.task = widgets.Dropdown(options=[(TASK_LABELS[t], t) for t in WIDGET_TASK_SETTINGS], value=task,
+                                     description="task", style=style)
+        self.k_max = widgets.IntSlider(value=d_kmax if k_max is None else k_max, min=1, max=k_limit,
+                                       description="largest k", style=style)
+        self.k_step = widgets.Dropdown(options=[1, 2, 3, 4], value=d_kstep if k_step is None else k_step,
+                                       description="k in steps of", style=style)
         self.hidden = widgets.Dropdown(options=[8, 16, 32, 64], value=hidden_size, description="hidden size H",
                                        style=style)
-        self.steps = widgets.IntSlider(value=steps, min=50, max=1000, step=50, description="training steps",
-                                       style=style)
+        self.steps = widgets.IntSlider(value=d_steps if steps is None else steps, min=50, max=1000, step=50,
+                                       description="training steps", style=style)
         self.cells = widgets.SelectMultiple(options=[(CELL_LABELS[c], c) for c in CELL_NAMES],
                                             value=CELL_NAMES, description="cells", style=style, rows=3)
         self.train_button = widgets.Button(description="Train", button_style="success", icon="play")
@@ -400,8 +470,9 @@ class GatedDelayWidget:
         self.seed, self.threshold = seed, threshold
         self.results = {}
         self.train_button.on_click(lambda _: self.run())
+        self.task.observe(self._task_changed, names="value")
         self.widget = widgets.HBox([
-            widgets.VBox([self.k_max, self.k_step, self.hidden, self.steps, self.cells,
+            widgets.VBox([self.task, self.k_max, self.k_step, self.hidden, self.steps, self.cells,
                           self.train_button, self.status]),
             self.plot])
         self._redraw()
@@ -412,8 +483,18 @@ class GatedDelayWidget:
         display(self.widget)
 
     def ks(self):
-        """The delays a click trains: 0, k_step, 2 k_step, ... up to k_max."""
-        return list(range(0, self.k_max.value + 1, self.k_step.value))
+        """The k a click trains: delay 0, k_step, 2 k_step, ... up to k_max; recall the same without
+        k = 0 (a one-letter sequence: nothing to remember)."""
+        first = 0 if self.task.value == "delay" else self.k_step.value
+        return list(range(first, self.k_max.value + 1, self.k_step.value)) or [self.k_max.value]
+
+    def _task_changed(self, change):
+        k_max, k_step, steps, k_limit = WIDGET_TASK_SETTINGS[change["new"]]
+        self.k_max.max = max(k_limit, self.k_max.min)
+        self.k_max.value, self.k_step.value, self.steps.value = k_max, k_step, steps
+        self.results = {}  # curves of the other task would be mislabelled
+        self._redraw()
+        self.status.value = f"<i>{TASK_LABELS[change['new']]}: press Train</i>"
 
     def _redraw(self):
         from matplotlib.figure import Figure
@@ -421,7 +502,7 @@ class GatedDelayWidget:
         from .plots import figure_to_png
 
         fig = Figure(figsize=(6.5, 3.4))
-        draw_delay_comparison(fig.add_subplot(), self.results, threshold=self.threshold)
+        draw_memory_comparison(fig.add_subplot(), self.results, threshold=self.threshold, task=self.task.value)
         self.plot.value = figure_to_png(fig)
 
     def run(self):
@@ -429,8 +510,8 @@ class GatedDelayWidget:
         self.train_button.disabled = True
         self.status.value = "<b>training...</b>"
         try:
-            self.results = compare_delay(self.ks(), cells=tuple(self.cells.value), hidden_size=self.hidden.value,
-                                         steps=self.steps.value, seed=self.seed)
+            self.results = compare_tasks(self.task.value, self.ks(), cells=tuple(self.cells.value),
+                                         hidden_size=self.hidden.value, steps=self.steps.value, seed=self.seed)
         finally:
             self.train_button.disabled = False
         self._redraw()

@@ -1,5 +1,7 @@
-"""Small tasks and measurements for notebooks 04 and 05: the alphabet task, a
-delayed-recall task that needs memory, baselines, and probes of hidden units.
+"""Small tasks and measurements for notebooks 04-06: the alphabet task, two memory
+tasks (delay-k: hold k letters at once; long recall: hold one letter for k steps)
+with one routine that trains and scores a model on them, baselines, and probes of
+hidden units.
 
 Everything here is a pure function of its arguments (randomness comes from a
 numpy Generator you pass in), so each piece is tested on its own.
@@ -128,35 +130,151 @@ def masked_accuracy(pred, y, mask):
     return float((np.asarray(pred) == np.asarray(y))[mask].mean())
 
 
-def delay_memory_curve(ks, hidden_size=32, steps=200, *, T=16, batch_size=32, lr=1e-2,
-                       recurrent_init="orthogonal", clip_norm=None, activation="tanh", seed=0, V=26):
-    """Train one small SequenceModel per delay k and measure its accuracy on fresh data.
+def recall_task(N, k, rng, V=26):
+    """Long recall: read k + 1 random letters, then name the FIRST one.
 
-    Each model sees ``steps`` fresh random batches (no sample is reused, so a high
-    accuracy means the model remembers, not that it memorised).
+    Only the last step is scored, and its answer is the letter seen k steps
+    earlier at t = 0.  Unlike ``delay_task`` the model has to hold ONE letter
+    (no capacity needed) for k steps while k distracting letters arrive: the
+    task measures memory SPAN, how far back a gradient can teach the cell to
+    look.  k = 0 is a one-letter sequence whose answer is that letter.
+
+    Args:
+        N: number of sequences (>= 1);  k: gap between the letter and the question (>= 0)
+        rng: numpy Generator;  V: number of letters (>= 2)
 
     Returns:
-        dict with "k" (list of ints), "accuracy" (list of floats on 512 fresh
-        sequences, scored only where t >= k), "chance" (1 / V)
+        x: (N, k + 1) int64 letters in [0, V)
+        y: (N, k + 1) int64; y[:, -1] = x[:, 0], and 0 elsewhere (placeholders the mask drops)
+        mask: (N, k + 1) bool, True at the last step only
     """
+    where = "recall_task"
+    for name, value, low in (("N", N, 1), ("k", k, 0), ("V", V, 2)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{where}: {name} must be an int >= {low}, got {value!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{where}: rng must be a numpy Generator (np.random.default_rng(seed)), "
+                        f"got {type(rng).__name__}")
+    x = rng.integers(0, V, size=(N, k + 1)).astype(np.int64)
+    y = np.zeros_like(x)
+    y[:, -1] = x[:, 0]
+    mask = np.zeros(x.shape, dtype=bool)
+    mask[:, -1] = True
+    return x, y, mask
+
+
+MEMORY_TASKS = ("delay", "recall")
+
+
+class _MaskedLoss:
+    """Lets ``train`` (which hands the model (x, y) pairs) use a loss mask: each batch's y is the pair (y, mask).
+
+    The wrapped model's ``params`` dict is shared, so the optimiser updates the model itself.
+    """
+
+    def __init__(self, model):
+        self.model, self.params = model, model.params
+
+    def loss(self, x, y_and_mask, state0=None):
+        y, mask = y_and_mask
+        return self.model.loss(x, y, state0, mask=mask)
+
+
+def memory_task_curve(task, ks, *, cell="rnn", hidden_size=32, steps=200, T=16, batch_size=32, lr=1e-2,
+                      clip_norm=None, embed_dim=16, activation="tanh", recurrent_init="orthogonal", seed=0,
+                      V=26, n_test=512):
+    """Train one small ``SequenceModel`` per k on a memory task and score it on fresh sequences.
+
+    The one training/evaluation routine behind notebook 04's delay curve and
+    notebook 06's cell comparisons.  For every k: a Generator seeded with
+    (seed, k) initialises the model and then draws ``steps`` fresh batches (no
+    sample is reused, so a high accuracy means the model remembers, not that it
+    memorised); 512 new sequences, seeded with (seed, k, 1), are scored where
+    the task's mask is True, choosing among the V letters only (so a model that
+    remembers nothing scores chance, 1/V).  Every cell sees the same data.
+
+    task:
+      "delay"  ``delay_task(batch_size, T, k)``: output the letter seen k steps earlier, shifted
+               by one (capacity: k letters held at once).  Vocabulary V + 1 (a blank before t = k),
+               trained on every position, the state carried from batch to batch (as notebook 04 did).
+      "recall" ``recall_task(batch_size, k)``: name the first of k + 1 letters at the last step
+               (span: one letter held for k steps).  Vocabulary V, trained on the last step only
+               (masked loss), every sequence starts from a zero state.  T is not used.
+
+    Args:
+        task: "delay" or "recall";  ks: iterable of ints (delay: 0 <= k < T; recall: k >= 0)
+        cell: "rnn", "lstm" or "gru";  hidden_size: H;  steps: optimiser steps per model
+        T: delay sequence length;  batch_size, lr (Adam), clip_norm (None: no clipping)
+        embed_dim, activation (vanilla cell), recurrent_init: passed to SequenceModel
+        seed: seeds everything;  V: number of letters;  n_test: test sequences per k
+
+    Returns:
+        dict with "task", "cell", "k" (list of ints), "accuracy" (list of floats),
+        "chance" (1 / V), "seconds" (wall time of the whole call)
+    """
+    import time
+
+    from .cells import CELLS
     from .model import SequenceModel
     from .optim import Adam
     from .train import train
 
+    where = "memory_task_curve"
+    if task not in MEMORY_TASKS:
+        raise ValueError(f"{where}: task must be one of {list(MEMORY_TASKS)}, got {task!r}")
+    if cell not in CELLS:
+        raise ValueError(f"{where}: cell must be one of {sorted(CELLS)}, got {cell!r}")
     ks = [int(k) for k in ks]
+    if not ks:
+        raise ValueError(f"{where}: ks must hold at least one k, got {ks}")
+    for k in ks:
+        if task == "delay" and not 0 <= k < T:
+            raise ValueError(f"{where}: every k must satisfy 0 <= k < T = {T}, got k = {k}")
+        if task == "recall" and k < 0:
+            raise ValueError(f"{where}: every k must be >= 0 for the recall task, got k = {k}")
+
+    def batch(n, k, rng):
+        return delay_task(n, T, k, rng, V) if task == "delay" else recall_task(n, k, rng, V)
+
+    start = time.perf_counter()
     accs = []
     for k in ks:
         rng = np.random.default_rng([seed, k])
-        model = SequenceModel(V + 1, hidden_size, embed_dim=16, activation=activation,
-                              recurrent_init=recurrent_init, rng=rng)
-        batches = [delay_task(batch_size, T, k, rng, V)[:2] for _ in range(steps)]
-        train(model, batches, optimizer=Adam(lr=lr), clip_norm=clip_norm, progress=False)
-        x, y, mask = delay_task(512, T, k, np.random.default_rng([seed, k, 1]), V)
+        model = SequenceModel(V + 1 if task == "delay" else V, hidden_size, embed_dim=embed_dim, cell=cell,
+                              activation=activation, recurrent_init=recurrent_init, rng=rng)
+        if task == "delay":
+            batches = [batch(batch_size, k, rng)[:2] for _ in range(steps)]
+            train(model, batches, optimizer=Adam(lr=lr), clip_norm=clip_norm, progress=False)
+        else:
+            batches = [(x, (y, mask)) for x, y, mask in (batch(batch_size, k, rng) for _ in range(steps))]
+            train(_MaskedLoss(model), batches, optimizer=Adam(lr=lr), clip_norm=clip_norm, carry_state=False,
+                  progress=False)
+        x, y, mask = batch(n_test, k, np.random.default_rng([seed, k, 1]))
         scores, _, _ = model.forward(x)
-        # Scored positions always have a letter as target: pick among letters only,
-        # so a model that remembers nothing scores chance (1/V), not 0.
+        # Scored positions always have a letter as target: pick among letters only.
         accs.append(masked_accuracy(scores[..., :V].argmax(axis=-1), y, mask))
-    return {"k": ks, "accuracy": accs, "chance": 1.0 / V}
+    return {"task": task, "cell": cell, "k": ks, "accuracy": accs, "chance": 1.0 / V,
+            "seconds": time.perf_counter() - start}
+
+
+def delay_memory_curve(ks, hidden_size=32, steps=200, *, T=16, batch_size=32, lr=1e-2,
+                       recurrent_init="orthogonal", clip_norm=None, activation="tanh", seed=0, V=26,
+                       cell="rnn", embed_dim=16):
+    """Train one small SequenceModel per delay k and measure its accuracy on fresh data.
+
+    ``memory_task_curve("delay", ...)`` with notebook 04's defaults (200 steps, no
+    clipping, the vanilla cell).  Each model sees ``steps`` fresh random batches
+    (no sample is reused, so a high accuracy means the model remembers, not that
+    it memorised).  ``cell`` picks "rnn", "lstm" or "gru".
+
+    Returns:
+        dict with "k" (list of ints), "accuracy" (list of floats on 512 fresh
+        sequences, scored only where t >= k), "chance" (1 / V), and "task",
+        "cell", "seconds"
+    """
+    return memory_task_curve("delay", ks, cell=cell, hidden_size=hidden_size, steps=steps, T=T,
+                             batch_size=batch_size, lr=lr, clip_norm=clip_norm, embed_dim=embed_dim,
+                             activation=activation, recurrent_init=recurrent_init, seed=seed, V=V)
 
 
 # --------------------------------------------------------------------------

@@ -13,7 +13,9 @@ from rnnlab.tasks import (
     lookup_table,
     lookup_table_accuracy,
     masked_accuracy,
+    memory_task_curve,
     nats_to_bits,
+    recall_task,
     shifted_sequences,
     unigram_bits_per_char,
     unit_correlations,
@@ -109,6 +111,82 @@ def test_delay_memory_curve_short_delays_are_learned_and_long_ones_fall_to_chanc
     assert acc[0] > 0.9 and acc[1] > 0.9
     assert acc[9] < 0.2  # far beyond what 150 steps teach a vanilla RNN
     assert r["chance"] == pytest.approx(1 / 26)
+
+
+def test_delay_memory_curve_takes_any_cell_and_says_which():
+    r = delay_memory_curve([0], hidden_size=8, steps=5, T=6, cell="gru")
+    assert r["cell"] == "gru" and r["task"] == "delay" and r["k"] == [0]
+    with pytest.raises(ValueError, match=r"memory_task_curve: cell must be one of .* got 'tcn'"):
+        delay_memory_curve([0], steps=1, cell="tcn")
+
+
+@pytest.mark.parametrize("k", [0, 1, 7])
+def test_recall_task_asks_for_the_first_letter_at_the_last_step_only(k):
+    x, y, mask = recall_task(50, k, np.random.default_rng(k), V=7)
+    assert x.shape == y.shape == mask.shape == (50, k + 1)
+    assert x.dtype == y.dtype == np.int64 and mask.dtype == bool
+    assert x.min() >= 0 and x.max() < 7
+    assert (y[:, -1] == x[:, 0]).all()  # the answer is the first letter ...
+    assert mask[:, -1].all() and not mask[:, :-1].any()  # ... and only the last step is scored
+    assert (y[:, :-1] == 0).all()  # placeholders under the mask
+
+
+def test_recall_task_letters_are_random_and_reproducible():
+    x, _, _ = recall_task(200, 5, np.random.default_rng(0))
+    assert len(np.unique(x[:, 0])) > 20  # every letter can be the one to remember
+    np.testing.assert_array_equal(x, recall_task(200, 5, np.random.default_rng(0))[0])
+
+
+def test_recall_task_rejects_bad_arguments():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match=r"recall_task: N must be an int >= 1, got 0"):
+        recall_task(0, 3, rng)
+    with pytest.raises(ValueError, match=r"recall_task: k must be an int >= 0, got -1"):
+        recall_task(4, -1, rng)
+    with pytest.raises(ValueError, match=r"recall_task: k must be an int >= 0, got 2.5"):
+        recall_task(4, 2.5, rng)
+    with pytest.raises(ValueError, match=r"recall_task: V must be an int >= 2, got 1"):
+        recall_task(4, 3, rng, V=1)
+    with pytest.raises(TypeError, match=r"recall_task: rng must be a numpy Generator .* got int"):
+        recall_task(4, 3, 0)
+
+
+def test_memory_task_curve_rejects_bad_tasks_and_k():
+    with pytest.raises(ValueError, match=r"task must be one of \['delay', 'recall'\], got 'copy'"):
+        memory_task_curve("copy", [1])
+    with pytest.raises(ValueError, match=r"ks must hold at least one k, got \[\]"):
+        memory_task_curve("recall", [])
+    with pytest.raises(ValueError, match=r"every k must be >= 0 for the recall task, got k = -2"):
+        memory_task_curve("recall", [-2])
+    with pytest.raises(ValueError, match=r"0 <= k < T = 16, got k = 16"):
+        memory_task_curve("delay", [16])
+
+
+def test_recall_needs_no_memory_at_k0_and_is_at_chance_without_training():
+    # k = 0: the answer is the letter being read; a short training learns it
+    r = memory_task_curve("recall", [0], hidden_size=16, steps=150)
+    assert r["accuracy"][0] > 0.95
+    # no training: the last step is scored among the 26 letters, so about 1/26
+    r = memory_task_curve("recall", [6], hidden_size=16, steps=0)
+    assert r["accuracy"][0] < 0.15 and r["chance"] == pytest.approx(1 / 26)
+
+
+def test_recall_trains_on_the_last_step_only():
+    """The recall loss counts the last step only: the placeholder targets under the mask change nothing."""
+    from rnnlab import SequenceModel
+    from rnnlab.tasks import _MaskedLoss
+
+    model = SequenceModel(5, 4, embed_dim=3, cell="lstm", rng=np.random.default_rng(0))
+    x, y, mask = recall_task(6, 3, np.random.default_rng(1), V=5)
+    y_other = y.copy()
+    y_other[:, :-1] = 4  # change every target the mask drops
+    a = _MaskedLoss(model).loss(x, (y, mask))
+    b = _MaskedLoss(model).loss(x, (y_other, mask))
+    assert a[0] == pytest.approx(b[0])
+    for name in model.params:
+        np.testing.assert_allclose(a[1][name], b[1][name])
+    assert a[0] == pytest.approx(model.loss(x, y, mask=mask)[0])
+    assert a[0] != pytest.approx(model.loss(x, y)[0])  # the unmasked loss is a different number
 
 
 def test_unigram_bits_match_entropy_of_known_distribution():
