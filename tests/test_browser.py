@@ -309,7 +309,7 @@ def assert_stopped(server: LabServer):
 class Problem:
     cell: int          # notebook cell index (-1: the whole notebook)
     kind: str          # not-executed | error-output | widget-error | not-rendered | no-change |
-                       # callback-error | console-error | run-timeout
+                       # callback-error | console-error | run-timeout | not-operable
     message: str
 
     def __str__(self):
@@ -491,6 +491,7 @@ def wait_until_still(page, quiet_s: float = 1.0, timeout: float = 10.0):
 
 def act(page, control: dict):
     loc = page.locator(f"[data-rnnlab-control='{control['id']}']")
+    loc.wait_for(state="visible", timeout=CHANGE_TIMEOUT_S * 1000)
     loc.scroll_into_view_if_needed()
     kind = control["kind"]
     if kind == "slider":
@@ -505,7 +506,7 @@ def act(page, control: dict):
         count = loc.evaluate("s => s.options.length")
         loc.select_option(index=(current + 1) % count)
         return f"option {(current + 1) % count}"
-    loc.click()
+    loc.click(timeout=CHANGE_TIMEOUT_S * 1000)    # waits while a button is disabled (training)
     return "click"
 
 
@@ -546,21 +547,33 @@ def check_notebook(browser, server: LabServer, notebook: Path, screenshot: Path 
         shot_cell = None
         for i in report.widget_cells:
             controls = page.evaluate(JS_CONTROLS, [i, f"c{i}"])
-            manual = next((c for c in controls if c["kind"] == "button"
-                           and c["name"] == "Run Interact"), None)    # interact_manual
+            # A cell with a button and settings (interact_manual, "Train" dashboards) applies
+            # a setting only when its first button is pressed.
+            buttons = [c for c in controls if c["kind"] == "button"]
+            submit = next((c for c in buttons if c["name"] == "Run Interact"), buttons[0] if buttons else None)
             if controls and shot_cell is None:
                 shot_cell = i
             for control in controls:
-                if control is manual:
-                    continue
+                if control is submit and len(controls) > 1:
+                    continue        # exercised with every setting below
                 wait_until_still(page)
                 before = page.evaluate(JS_SNAPSHOT, CONTROL_SELECTOR)
                 errors_before = tracebacks(page.evaluate(JS_CELLS))
-                how = act(page, control)
-                if manual is not None:
-                    act(page, manual)
+                try:
+                    how = act(page, control)
+                except Exception as e:      # disabled for good, hidden, detached
+                    report.add(i, "not-operable", f"{control['kind']} {control['name']!r}: "
+                               f"{str(e).splitlines()[0][:200]}")
+                    continue
                 what = f"{control['kind']} {control['name']!r} ({how})"
-                changed = wait_for_change(page, before, change_timeout)
+                changed = None
+                if control["kind"] != "button" and submit is not None:
+                    changed = wait_for_change(page, before, 3.0)
+                    if changed is None:
+                        act(page, submit)
+                        what += f" + button {submit['name']!r}"
+                if changed is None:
+                    changed = wait_for_change(page, before, change_timeout)
                 if changed is None:
                     report.add(i, "no-change", f"{what} changed no output within {change_timeout:.0f} s")
                     continue
