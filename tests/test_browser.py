@@ -570,7 +570,12 @@ def check_notebook(browser, server: LabServer, notebook: Path, screenshot: Path 
                 if control["kind"] != "button" and submit is not None:
                     changed = wait_for_change(page, before, 3.0)
                     if changed is None:
-                        act(page, submit)
+                        try:
+                            act(page, submit)
+                        except Exception as e:
+                            report.add(i, "not-operable", f"after {what}: button {submit['name']!r}: "
+                                       f"{str(e).splitlines()[0][:200]}")
+                            continue
                         what += f" + button {submit['name']!r}"
                 if changed is None:
                     changed = wait_for_change(page, before, change_timeout)
