@@ -2,15 +2,19 @@
 #   make lab    set up .venv and open the course in JupyterLab
 #   make test   set up .venv and run the whole test suite (unit tests + every notebook)
 # WITH_TORCH=0 skips installing PyTorch (its cross-checks then report as skipped).
+# WITH_BROWSER=1 also installs playwright; `make test-browser` installs Chromium too
+# (apt-get, needs root or sudo) and runs the JupyterLab browser test on its own.
+# Without Chromium and playwright, the browser test reports as skipped.
 
 PYTHON ?= python3
 VENV   ?= .venv
 WITH_TORCH ?= 1
+WITH_BROWSER ?= 0
 BIN    := $(VENV)/bin
 comma  := ,
-EXTRAS := dev$(if $(filter 1,$(WITH_TORCH)),$(comma)torch,)
+EXTRAS := dev$(if $(filter 1,$(WITH_TORCH)),$(comma)torch,)$(if $(filter 1,$(WITH_BROWSER)),$(comma)browser,)
 
-.PHONY: setup lab test test-fast release benchmark images clean
+.PHONY: setup lab test test-fast test-browser release benchmark images clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +23,19 @@ $(BIN)/python:
 setup: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 
+# JupyterLab refuses to run as root unless told (containers, CI machines)
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/
 
 test: setup
 	$(BIN)/python -m pytest
+
+test-browser:
+	$(MAKE) setup WITH_BROWSER=1
+	bash tools/install_browser.sh $(BIN)/python
+	RNNLAB_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -o addopts="" -m browser tests/test_browser.py
 
 test-fast: setup
 	$(BIN)/python -m pytest -o addopts="" tests/

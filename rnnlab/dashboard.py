@@ -144,11 +144,19 @@ class TrainingDashboard:
         return (self.model is None or self.model.hidden_size != self.hidden.value
                 or self.model.activation != self.activation.value)
 
+    def _build_model(self):
+        return SequenceModel(self.vocab, self.hidden.value, activation=self.activation.value,
+                             rng=np.random.default_rng(self.seed))
+
     def reset(self):
-        """Forget the model and its history (the next Start builds a fresh one)."""
+        """Replace the model by a fresh, untrained one with the current settings, and clear the history.
+
+        (A fresh model rather than none, so a sampler attached to the dashboard
+        shows what an untrained model writes: noise.)
+        """
         if self.running:
             return
-        self.model, self.history, self._optimizer, self._opt_key = None, History(), None, None
+        self.model, self.history, self._optimizer, self._opt_key = self._build_model(), History(), None, None
         self.live.update(self.history)
         self.progress.value = 0
         self.status.value = self._describe()
@@ -160,8 +168,7 @@ class TrainingDashboard:
         if self.running:
             return
         if self._needs_new_model():
-            self.model = SequenceModel(self.vocab, self.hidden.value, activation=self.activation.value,
-                                       rng=np.random.default_rng(self.seed))
+            self.model = self._build_model()
             self.history, self._optimizer, self._opt_key = History(), None, None
         key = (self.optimizer.value, self.lr.value)
         if self._optimizer is None or key != self._opt_key:

@@ -55,6 +55,7 @@ CHROMIUM_ARGS = [
     "--no-first-run", "--disable-dev-shm-usage",
 ]
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+RUN_END_TIMEOUT_S = 180.0   # a Train click with no Stop button must finish within this
 CHANGE_TIMEOUT_S = 20.0     # a widget must redraw within this (COMMON.md asks for < 2 s)
 RUN_ALL_TIMEOUT_S = 240.0   # whole notebook under Run All
 # A cell source that uses widgets; stored widget-view outputs also count.
@@ -457,21 +458,23 @@ def run_all(page, server: LabServer, relpath: str) -> bool:
 
 
 def wait_for_change(page, before: list[str], timeout: float) -> tuple[list[str], float] | None:
-    """Poll until the outputs differ from `before` and stay put for 0.75 s.
+    """Poll until the outputs differ from `before`, and keep differing for 0.75 s.
 
     interact clears its output and draws again, so a momentary difference that settles
-    back to the old picture is not a change."""
+    back to the old picture is not a change.  A live plot never stops moving, so the
+    new picture need not be still: it must only stay different from the old one."""
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         now = page.evaluate(JS_SNAPSHOT, CONTROL_SELECTOR)
         if now != before:
-            settled, last = 0, now
-            while settled < 3 and time.monotonic() - start < timeout:
+            differing = 0
+            while differing < 3 and time.monotonic() - start < timeout:
                 time.sleep(0.25)
                 now = page.evaluate(JS_SNAPSHOT, CONTROL_SELECTOR)
-                settled = settled + 1 if now == last else 0
-                last = now
-            if settled >= 3 and now != before:
+                differing = differing + 1 if now != before else 0
+                if now == before:
+                    break
+            if differing >= 3:
                 return now, time.monotonic() - start
         time.sleep(0.2)
     return None
@@ -487,6 +490,36 @@ def wait_until_still(page, quiet_s: float = 1.0, timeout: float = 10.0):
         elif time.monotonic() - since >= quiet_s:
             return
         time.sleep(0.2)
+
+
+def stop_background_run(page, cell_index: int, submit: dict) -> str | None:
+    """A Start button that launches a background run is disabled until the run ends.
+
+    Press the cell's Stop button (if the run is still going) and wait for Start to be
+    enabled again.  Returns a problem description, or None when all is well (also
+    when the cell has no such run).
+    """
+    start_btn = page.locator(f"[data-rnnlab-control='{submit['id']}']")
+    time.sleep(0.5)  # let the button's disabled state reach the page
+    if start_btn.is_enabled():
+        return None
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(cell_index)
+    stop = cell.locator("button.widget-button", has_text=re.compile(r"^\s*stop", re.IGNORECASE))
+    if stop.count():
+        try:
+            stop.first.click(timeout=CHANGE_TIMEOUT_S * 1000)
+        except Exception as e:
+            return f"button {submit['name']!r} is disabled (a run is going) and Stop could not be pressed: " \
+                   f"{str(e).splitlines()[0][:200]}"
+        limit, why = CHANGE_TIMEOUT_S, "Stop did not end the background run"
+    else:  # no Stop button: the run (e.g. a Train click) must end by itself
+        limit, why = RUN_END_TIMEOUT_S, "the run did not end"
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if start_btn.is_enabled():
+            return None
+        time.sleep(0.2)
+    return f"{why}: {submit['name']!r} still disabled after {limit:.0f} s"
 
 
 def act(page, control: dict):
@@ -583,6 +616,12 @@ def check_notebook(browser, server: LabServer, notebook: Path, screenshot: Path 
                     report.add(i, "no-change", f"{what} changed no output within {change_timeout:.0f} s")
                     continue
                 report.actions.append(f"cell {i}: {what} -> output changed in {changed[1]:.2f} s")
+                if submit is not None:  # a Start that launched a background run: Stop must end it
+                    problem = stop_background_run(page, i, submit)
+                    if problem:
+                        report.add(i, "not-operable", problem)
+                    else:
+                        report.actions.append(f"cell {i}: background run stopped, {submit['name']!r} enabled")
                 for j, errs in tracebacks(page.evaluate(JS_CELLS)).items():
                     new = [e for e in errs if e not in errors_before.get(j, [])]
                     if new and j not in raises_ok:

@@ -91,8 +91,12 @@ def test_changing_hidden_size_builds_a_new_model_and_reset_clears(data):
     assert d.wait(timeout=60)
     assert d.model is not first and d.model.hidden_size == 32 and d.model.activation == "relu"
     assert d.history.steps == 10  # a new model starts a new history
+    trained = d.model
     d.reset_button.click()
-    assert d.model is None and d.history.steps == 0
+    assert d.history.steps == 0
+    assert d.model is not trained and d.model.hidden_size == 32 and d.model.activation == "relu"
+    for k in trained.params:  # fresh weights, not the trained ones
+        assert not np.array_equal(d.model.params[k], trained.params[k]) or not trained.params[k].any()
 
 
 def test_divergence_is_reported_not_raised(data):
