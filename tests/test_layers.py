@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import rnnlab as R
-from conftest import make_rnn_inputs
+from rnn_inputs import make_rnn_inputs
 
 TOL = 1e-7
 ACTS = ["tanh", "sigmoid", "relu"]

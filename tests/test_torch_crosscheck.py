@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import rnnlab as R
-from conftest import make_rnn_inputs
+from rnn_inputs import make_rnn_inputs
 
 torch = pytest.importorskip("torch")
 
