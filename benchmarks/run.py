@@ -2,6 +2,7 @@
 
     python benchmarks/run.py            # full run (about 20 minutes), prints a Markdown table
     python benchmarks/run.py --quick    # smoke run, under a minute
+    python benchmarks/run.py --cells lstm   # only the LSTM rows (default: --cells rnn,lstm)
 
 On machines where OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set (they slow a
 current NumPy), unset both for this command only:
@@ -12,6 +13,8 @@ offline corpus (rnnlab.load_corpus(), 90 % train / 10 % validation):
 
 * rnnlab float32 / float64: SequenceModel.loss (forward + BPTT), clip_grad_norm, Adam.step
 * torch: Embedding -> nn.RNN (tanh, batch_first) -> Linear, cross-entropy, clipping, Adam (CPU)
+* rnnlab LSTM float32: the same SequenceModel with cell="lstm"
+* torch LSTM: the same as torch with nn.LSTM (batch_first) in place of nn.RNN
 * per-sample: benchmarks/percharnn.py, batch 1, hidden 100, 25-step windows, Adagrad
 
 For each configuration (N, T, H) and thread count it reports training characters
@@ -75,11 +78,19 @@ class Data:
         return [(x, y) for x, y in rnnlab.SequenceBatcher(self.train, N, T) if x.shape[1] == T]
 
 
-def batched_matmul_shapes(N, T, H, V, E):
-    """(m, k, n) of every matrix product in one training step of the batched model."""
-    NT = N * T
-    fwd = [(NT, E, H)] + [(N, H, H)] * T + [(NT, H, V)]
-    bwd = [(NT, V, H), (V, NT, H)] + [(N, H, H)] * T + [(E, NT, H), (H, NT, H), (NT, H, E)]
+# gate blocks per cell: the input and recurrent products are G*H wide
+GATES = {"rnn": 1, "lstm": 4}
+
+
+def batched_matmul_shapes(N, T, H, V, E, cell="rnn"):
+    """(m, k, n) of every matrix product in one training step of the batched model.
+
+    For a cell with G gate blocks (LSTM: 4) Wx is (E, G*H) and Wh (H, G*H);
+    the output layer (H, V) does not change.
+    """
+    NT, GH = N * T, GATES[cell] * H
+    fwd = [(NT, E, GH)] + [(N, H, GH)] * T + [(NT, H, V)]
+    bwd = [(NT, V, H), (V, NT, H)] + [(N, GH, H)] * T + [(E, NT, GH), (H, NT, GH), (NT, GH, E)]
     return fwd + bwd
 
 
@@ -93,16 +104,16 @@ def flops(shapes):
 
 
 class RnnlabRun:
-    def __init__(self, data, N, T, H, dtype, seed=0):
-        self.name = f"rnnlab {np.dtype(dtype).name}"
+    def __init__(self, data, N, T, H, dtype, cell="rnn", seed=0):
+        self.name = f"rnnlab {cell} {np.dtype(dtype).name}"
         self.lib, self.dtype = "numpy", np.dtype(dtype)
         self.data, self.windows = data, data.windows(N, T)
-        self.model = rnnlab.SequenceModel(data.vocab, H, embed_dim=EMBED_DIM,
+        self.model = rnnlab.SequenceModel(data.vocab, H, embed_dim=EMBED_DIM, cell=cell,
                                           rng=np.random.default_rng(seed), dtype=dtype)
         self.opt = Adam(lr=LR)
         self.i, self.state = 0, None
         self.chars_per_step = N * T
-        self.matmul_shapes = batched_matmul_shapes(N, T, H, data.V, EMBED_DIM)
+        self.matmul_shapes = batched_matmul_shapes(N, T, H, data.V, EMBED_DIM, cell)
 
     def step(self):
         if self.i == len(self.windows):
@@ -119,11 +130,11 @@ class RnnlabRun:
 
 
 class TorchRun:
-    def __init__(self, data, N, T, H, seed=0):
+    def __init__(self, data, N, T, H, cell="rnn", seed=0):
         import torch
 
         self.torch = torch
-        self.name, self.lib, self.dtype = "torch float32", "torch", np.dtype(np.float32)
+        self.name, self.lib, self.dtype = f"torch {cell} float32", "torch", np.dtype(np.float32)
         torch.manual_seed(seed)
         V = data.V
 
@@ -131,7 +142,13 @@ class TorchRun:
             def __init__(self):
                 super().__init__()
                 self.embed = torch.nn.Embedding(V, EMBED_DIM)
-                self.rnn = torch.nn.RNN(EMBED_DIM, H, nonlinearity="tanh", batch_first=True)
+                if cell == "lstm":
+                    self.rnn = torch.nn.LSTM(EMBED_DIM, H, batch_first=True)
+                    with torch.no_grad():  # forget-gate bias 1 in total, as rnnlab's LSTM starts
+                        self.rnn.bias_ih_l0[H:2 * H] = 1.0
+                        self.rnn.bias_hh_l0[H:2 * H] = 0.0
+                else:
+                    self.rnn = torch.nn.RNN(EMBED_DIM, H, nonlinearity="tanh", batch_first=True)
                 self.out = torch.nn.Linear(H, V)
 
             def forward(self, x, h0=None):
@@ -145,7 +162,7 @@ class TorchRun:
         self.val_y = torch.from_numpy(data.val_y.copy())
         self.i, self.state = 0, None
         self.chars_per_step = N * T
-        self.matmul_shapes = batched_matmul_shapes(N, T, H, V, EMBED_DIM)
+        self.matmul_shapes = batched_matmul_shapes(N, T, H, V, EMBED_DIM, cell)
 
     def step(self):
         F = self.torch.nn.functional
@@ -154,7 +171,8 @@ class TorchRun:
         x, y = self.windows[self.i]
         self.i += 1
         scores, h_last = self.net(x, self.state)
-        self.state = h_last.detach()
+        # carried state: h (RNN) or the pair (h, c) (LSTM), cut from the graph
+        self.state = tuple(s.detach() for s in h_last) if isinstance(h_last, tuple) else h_last.detach()
         loss = F.cross_entropy(scores.reshape(-1, self.V), y.reshape(-1))
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -183,16 +201,33 @@ class PerCharRun:
         return self.model.eval_loss(self.data.val_x, self.data.val_y)
 
 
+# implementation -> (cell, library, dtype); the PyTorch implementation of the same
+# cell is the one its "vs PyTorch" ratio is taken against
+KINDS = {
+    "rnnlab32": ("rnn", "numpy", np.float32),
+    "rnnlab64": ("rnn", "numpy", np.float64),
+    "torch": ("rnn", "torch", np.float32),
+    "percharnn": ("rnn", "percharnn", np.float64),
+    "lstm32": ("lstm", "numpy", np.float32),
+    "torch_lstm": ("lstm", "torch", np.float32),
+}
+TORCH_OF_CELL = {KINDS[k][0]: k for k in KINDS if KINDS[k][1] == "torch"}
+
+
+def kinds_for(cells, torch_ok):
+    """Implementations to run, in KINDS order: those of the chosen cells, torch only when available."""
+    return [k for k, (cell, lib, _) in KINDS.items() if cell in cells and (torch_ok or lib != "torch")]
+
+
 def make_run(kind, data, N, T, H):
-    if kind == "rnnlab32":
-        return RnnlabRun(data, N, T, H, np.float32)
-    if kind == "rnnlab64":
-        return RnnlabRun(data, N, T, H, np.float64)
-    if kind == "torch":
-        return TorchRun(data, N, T, H)
-    if kind == "percharnn":
+    if kind not in KINDS:
+        raise ValueError(f"unknown implementation {kind!r}")
+    cell, lib, dtype = KINDS[kind]
+    if lib == "percharnn":
         return PerCharRun(data)
-    raise ValueError(f"unknown implementation {kind!r}")
+    if lib == "torch":
+        return TorchRun(data, N, T, H, cell)
+    return RnnlabRun(data, N, T, H, dtype, cell)
 
 
 # --------------------------------------------------------------------------
@@ -295,7 +330,7 @@ def memory_child(kind, N, T, H, threads):
     kept from it, so without it the figure would miss the working set.
     """
     data = Data()
-    with set_threads(threads, kind == "torch"):
+    with set_threads(threads, KINDS[kind][1] == "torch"):
         run = make_run(kind, data, N, T, H)
         rss0 = _read_status("VmRSS")  # after imports, data and model; before any training step
         try:  # reset the high-water mark to the current RSS (Linux >= 4.0)
@@ -368,6 +403,8 @@ def parse_args(argv=None):
     p.add_argument("--min-time", type=float, default=1.5, help="seconds of training per throughput repeat")
     p.add_argument("--configs", help="N,T,H triples separated by ';' (default 32,64,128;64,100,256)")
     p.add_argument("--threads", help="thread counts, e.g. 1,2 (default 1,2)")
+    p.add_argument("--cells", default="rnn,lstm",
+                   help="recurrent cells to benchmark, comma-separated from rnn,lstm (default both)")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when it is installed")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     p.add_argument("--output", help="also write the Markdown report to this file")
@@ -381,6 +418,10 @@ def parse_args(argv=None):
     args.threads = args.threads or "1,2"
     args.configs = [tuple(int(v) for v in c.split(",")) for c in args.configs.split(";") if c.strip()]
     args.threads = [int(t) for t in args.threads.split(",")]
+    args.cells = [c.strip() for c in args.cells.split(",") if c.strip()]
+    bad = [c for c in args.cells if c not in GATES]
+    if bad or not args.cells:
+        p.error(f"--cells must be a comma-separated subset of {','.join(GATES)}, got {','.join(args.cells) or '(empty)'}")
     return args
 
 
@@ -395,7 +436,7 @@ def main(argv=None):
     data = Data()
     env = environment(torch_ok)
     print(env, flush=True)
-    kinds = ["rnnlab32", "rnnlab64"] + (["torch"] if torch_ok else []) + ["percharnn"]
+    kinds = kinds_for(args.cells, torch_ok)
     rows = []
     ref_bpc = {}  # the per-sample reference does not depend on (N, T, H): its loss run is done once per thread count
     for N, T, H in args.configs:
@@ -437,13 +478,14 @@ def main(argv=None):
             for k in kinds:
                 cps = statistics.median(speeds[k])
                 shapes = make_shapes(k, N, T, H, data.V)
+                torch_k = TORCH_OF_CELL[KINDS[k][0]]
                 rows.append({
-                    "config": (N, T, H), "threads": threads, "impl": k, "chars_per_s": cps,
+                    "config": (N, T, H), "threads": threads, "impl": k, "cell": KINDS[k][0], "chars_per_s": cps,
                     "repeats": speeds[k],
                     # ratios: the median of the per-repeat ratios; within a repeat the two ran
                     # back to back, so a slow spell of the shared machine mostly cancels out
-                    "vs_torch": paired_ratio(speeds[k], speeds["torch"]) if torch_ok else None,
-                    "vs_ref": paired_ratio(speeds[k], speeds["percharnn"]),
+                    "vs_torch": paired_ratio(speeds[k], speeds[torch_k]) if torch_k in speeds else None,
+                    "vs_ref": paired_ratio(speeds[k], speeds["percharnn"]) if "percharnn" in speeds else None,
                     "bpc": bpc[k][0], "val_nats": bpc[k][1], "steps_in_budget": bpc[k][2],
                     "mem": mem.get(k), "flops_per_char": flops(shapes) / (N * T if k != "percharnn" else 25),
                     "limit_chars_per_s": limit[k], "frac_limit": cps / limit[k],
@@ -462,23 +504,25 @@ def paired_ratio(a, b):
 def make_shapes(kind, N, T, H, V):
     if kind == "percharnn":
         return PerCharRNN(V, 100, 25).matmul_shapes()
-    return batched_matmul_shapes(N, T, H, V, EMBED_DIM)
+    return batched_matmul_shapes(N, T, H, V, EMBED_DIM, KINDS[kind][0])
 
 
 NAMES = {"rnnlab32": "rnnlab float32", "rnnlab64": "rnnlab float64", "torch": "PyTorch float32",
-         "percharnn": "per-sample ref (H=100, T=25, N=1)"}
+         "percharnn": "per-sample ref (H=100, T=25, N=1)",
+         "lstm32": "rnnlab LSTM float32", "torch_lstm": "PyTorch nn.LSTM float32"}
 
 
 def render(rows, env, args, seconds, torch_ok):
-    head = ("| config (N, T, H) | threads | implementation | chars/s (median) | vs PyTorch (paired) | vs per-sample (paired) "
+    head = ("| config (N, T, H) | threads | implementation | chars/s (median) | vs PyTorch, same cell (paired) | vs per-sample (paired) "
             f"| val bits/char after {args.budget:g} s | peak memory (MiB, training) | FLOPs/char | % of matmul limit |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         mem = "-" if r["mem"] is None else f"{r['mem']['delta_mib']:.1f}"
         vs_t = "-" if r["vs_torch"] is None else f"{r['vs_torch']:.2f}x"
+        vs_r = "-" if r["vs_ref"] is None else f"{r['vs_ref']:.1f}x"
         lines.append(
             f"| {r['config']} | {r['threads']} | {NAMES[r['impl']]} | {r['chars_per_s']:,.0f} | {vs_t} "
-            f"| {r['vs_ref']:.1f}x | {r['bpc']:.3f} | {mem} | {r['flops_per_char'] / 1e3:,.0f}k "
+            f"| {vs_r} | {r['bpc']:.3f} | {mem} | {r['flops_per_char'] / 1e3:,.0f}k "
             f"| {100 * r['frac_limit']:.0f} % |"
         )
     cmd = "python benchmarks/run.py " + " ".join(sys.argv[1:])
