@@ -67,3 +67,17 @@ def test_course_notebooks_do_not_redefine_package_maths(nb):
             src = "".join(c["source"])
             for n in names:
                 assert not re.search(rf"^def {n}\(", src, re.M), f"{path.name} redefines {n}"
+
+
+COURSE = [p for p in NOTEBOOKS if p.parent.name == "notebooks"]
+
+
+@pytest.mark.parametrize("path", COURSE, ids=[p.name for p in COURSE])
+def test_course_notebook_opens_with_goals_and_ends_with_self_check(path):
+    """Every lesson states its learning goal first and ends with at least three questions."""
+    md = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown"]
+    assert re.search(r"learning goal", md[0], re.I), f"{path.name}: the first text cell states no learning goal"
+    last = md[-1]
+    assert re.search(r"self-check|check yourself", last, re.I), f"{path.name}: no self-check section at the end"
+    questions = re.findall(r"^\s*\d+\.\s.*?\?", last, re.M | re.S)
+    assert len(questions) >= 3, f"{path.name}: {len(questions)} numbered questions at the end, expected 3"
