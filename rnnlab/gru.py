@@ -57,7 +57,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .layers import ACTIVATION_GRADS, ACTIVATIONS
-from .validation import as_float_array, check_ndim, check_nonempty, check_same_dtype, check_shape
+from .validation import as_float_array, check_cell_params, check_ndim, check_nonempty, check_same_dtype, check_shape
 
 _sigmoid = ACTIVATIONS["sigmoid"]
 _dsigmoid = ACTIVATION_GRADS["sigmoid"]  # sigma'(a) written through sigma(a)
@@ -113,13 +113,8 @@ def _step_backward(dh, gates, hn, h_prev, H):
 
 
 def _check_gru_params(where, D, Wx, Wh, b, b_hn):
-    for name, a in (("Wx", Wx), ("Wh", Wh), ("b", b), ("b_hn", b_hn)):
-        as_float_array(where, name, a)
-    check_ndim(where, "Wh", Wh, 2, "(H, 3H)")
-    H = Wh.shape[0]
-    check_shape(where, "Wh", Wh, (H, GATES * H), "(H, 3H)")
-    check_shape(where, "Wx", Wx, (D, GATES * H), "(D, 3H)")
-    check_shape(where, "b", b, (GATES * H,), "(3H,)")
+    H = check_cell_params(where, D, Wx, Wh, b, gates=GATES)
+    as_float_array(where, "b_hn", b_hn)
     check_shape(where, "b_hn", b_hn, (H,), "(H,)")
     return H
 

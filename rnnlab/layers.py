@@ -37,6 +37,7 @@ import numpy as np
 
 from .validation import (
     as_float_array,
+    check_cell_params,
     check_activation,
     check_int_indices,
     check_ndim,
@@ -113,15 +114,7 @@ def activation_grad_from_output(h: np.ndarray, activation: str = "tanh") -> np.n
 
 
 def _check_rnn_params(where, D, Wx, Wh, b):
-    as_float_array(where, "Wx", Wx)
-    as_float_array(where, "Wh", Wh)
-    as_float_array(where, "b", b)
-    check_ndim(where, "Wx", Wx, 2, "(D, H)")
-    H = Wx.shape[1]
-    check_shape(where, "Wx", Wx, (D, H), "(D, H)")
-    check_shape(where, "Wh", Wh, (H, H), "(H, H)")
-    check_shape(where, "b", b, (H,), "(H,)")
-    return H
+    return check_cell_params(where, D, Wx, Wh, b, gates=1)
 
 
 def rnn_step_forward(x, h_prev, Wx, Wh, b, activation="tanh"):

@@ -66,7 +66,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .layers import ACTIVATION_GRADS, ACTIVATIONS
-from .validation import as_float_array, check_ndim, check_nonempty, check_same_dtype, check_shape
+from .validation import as_float_array, check_cell_params, check_ndim, check_nonempty, check_same_dtype, check_shape
 
 _sigmoid = ACTIVATIONS["sigmoid"]
 _dsigmoid = ACTIVATION_GRADS["sigmoid"]  # sigma'(a) written through sigma(a)
@@ -122,15 +122,7 @@ def _step_backward(dh, dc_next, gates, c_prev, tanh_c, H):
 
 
 def _check_lstm_params(where, D, Wx, Wh, b):
-    as_float_array(where, "Wx", Wx)
-    as_float_array(where, "Wh", Wh)
-    as_float_array(where, "b", b)
-    check_ndim(where, "Wh", Wh, 2, "(H, 4H)")
-    H = Wh.shape[0]
-    check_shape(where, "Wh", Wh, (H, GATES * H), "(H, 4H)")
-    check_shape(where, "Wx", Wx, (D, GATES * H), "(D, 4H)")
-    check_shape(where, "b", b, (GATES * H,), "(4H,)")
-    return H
+    return check_cell_params(where, D, Wx, Wh, b, gates=GATES)
 
 
 def _check_state(where, name, s, N, H):

@@ -88,3 +88,20 @@ def check_activation(where: str, activation: str, allowed) -> None:
         raise ValueError(
             f"{where}: activation must be one of {sorted(allowed)}, got {activation!r}"
         )
+
+
+def check_cell_params(where: str, D: int, Wx, Wh, b, gates: int = 1) -> int:
+    """Check a recurrent cell's weights; return H.
+
+    A cell with G gate blocks has Wx (D, G*H), Wh (H, G*H), b (G*H,):
+    G = 1 for the vanilla RNN, 3 for the GRU, 4 for the LSTM.
+    """
+    GH = "H" if gates == 1 else f"{gates}H"
+    for name, a in (("Wx", Wx), ("Wh", Wh), ("b", b)):
+        as_float_array(where, name, a)
+    check_ndim(where, "Wh", Wh, 2, f"(H, {GH})")
+    H = Wh.shape[0]
+    check_shape(where, "Wh", Wh, (H, gates * H), f"(H, {GH})")
+    check_shape(where, "Wx", Wx, (D, gates * H), f"(D, {GH})")
+    check_shape(where, "b", b, (gates * H,), f"({GH},)")
+    return H
