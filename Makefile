@@ -35,7 +35,7 @@ test: setup
 test-browser:
 	$(MAKE) setup WITH_BROWSER=1
 	bash tools/install_browser.sh $(BIN)/python
-	RNNLAB_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -o addopts="" -m browser tests/test_browser.py
+	RNNLAB_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -o addopts="" -m browser tests/browser/test_browser.py
 
 test-fast: setup
 	$(BIN)/python -m pytest -o addopts="" tests/
@@ -47,7 +47,7 @@ benchmark: setup
 	$(BIN)/python benchmarks/run.py --output benchmarks/results.md
 
 images: setup
-	$(BIN)/python -m rnnlab.diagrams images
+	$(BIN)/python -m rnnlab.teaching.diagrams images
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

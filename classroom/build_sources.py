@@ -63,7 +63,7 @@ sentence or two. A check never stops the notebook, so you can work through the e
 
 def notebook(cells):
     nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     return nb
 
@@ -86,7 +86,7 @@ Three exercises, about 45 minutes in all: the numerical gradient (15 min), the s
     setup("""
 import numpy as np
 
-from rnnlab.checks import check_numerical_gradient, check_rnn_step_backward, check_rnn_step_forward
+from rnnlab.classroom.checks import check_numerical_gradient, check_rnn_step_backward, check_rnn_step_forward
 """),
     md(r"""
 ## 1.1 The numerical gradient (about 15 minutes)
@@ -216,7 +216,7 @@ Two exercises, about 55 minutes: BPTT (30 min) and the temporal softmax loss (25
     setup("""
 import numpy as np
 
-from rnnlab.checks import check_rnn_backward, check_temporal_softmax_loss
+from rnnlab.classroom.checks import check_rnn_backward, check_temporal_softmax_loss
 from rnnlab.layers import rnn_forward
 """),
     md(r"""
@@ -339,7 +339,7 @@ Two exercises, about 25 minutes: clipping (10 min) and sampling (15 min).
     setup("""
 import numpy as np
 
-from rnnlab.checks import check_clip_grad_norm, check_sample_with_temperature
+from rnnlab.classroom.checks import check_clip_grad_norm, check_sample_with_temperature
 from rnnlab.layers import softmax
 """),
     md(r"""
@@ -444,7 +444,7 @@ Two exercises, about 55 minutes: the step forward (20 min) and the step backward
 import numpy as np
 
 from rnnlab import lstm
-from rnnlab.checks import check_lstm_step_backward, check_lstm_step_forward
+from rnnlab.classroom.checks import check_lstm_step_backward, check_lstm_step_forward
 """),
     md(r"""
 ## 4.1 One step forward (about 20 minutes)

@@ -18,7 +18,7 @@ compute ``x @ W.T``):
 
 The loss is ``F.cross_entropy`` on the LOGITS (scores) with its default mean
 over all N*T positions: exactly rnnlab.temporal_softmax_loss.  (Seed 000 fed
-probabilities to CrossEntropyLoss, a second softmax; see rnnlab.bugzoo.)
+probabilities to CrossEntropyLoss, a second softmax; see rnnlab.teaching.bugzoo.)
 Everything runs in float64 so the comparison can be tight.
 """
 
@@ -81,7 +81,7 @@ def _to_numpy(grads):
 def torch_rnn_softmax_loss(params, x, y, h0=None, activation="tanh"):
     """Loss and gradients of the dense-input classifier by PyTorch autograd.
 
-    The same model as rnnlab.bugzoo.reference_loss: x (N, T, D) -> RNN -> scores
+    The same model as rnnlab.teaching.bugzoo.reference_loss: x (N, T, D) -> RNN -> scores
     (N, T, V) -> mean cross-entropy against y (N, T).
 
     Args:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what tests/test_browser.py needs: Debian's chromium and the playwright
+# Install what tests/browser/test_browser.py needs: Debian's chromium and the playwright
 # Python package. Playwright's own browser download ("playwright install") is
 # never used: the tests launch /usr/bin/chromium instead.
 #

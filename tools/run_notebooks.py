@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     start = time.perf_counter()
     client = NotebookClient(
         nb, timeout=600, kernel_name="python3", record_timing=False,

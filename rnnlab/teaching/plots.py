@@ -1,0 +1,207 @@
+"""Pictures of training and of hidden units.
+
+* ``draw_history`` / ``plot_history``: the loss curve of a ``History`` (static).
+* ``LivePlot``: a ``train`` callback that redraws the loss curve into an
+  ``ipywidgets.Image`` every few steps.  It draws on a private matplotlib
+  ``Figure`` (no pyplot), so it is safe to call from a background thread.
+* ``hidden_heatmap`` and ``colored_text_html``: what chosen hidden units do
+  over a passage of text.
+
+Shapes: h (T, H) hidden states for one passage of T characters.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..train import History
+
+LN2 = math.log(2.0)
+
+
+def concat_histories(*histories):
+    """One History that runs the given ones back to back (validation steps shifted to match)."""
+    out = History()
+    offset = 0
+    for h in histories:
+        out.losses += list(h.losses)
+        out.grad_norms += list(h.grad_norms)
+        out.val_steps += [offset + s for s in h.val_steps]
+        out.val_losses += list(h.val_losses)
+        out.seconds += h.seconds
+        offset += h.steps
+    return out
+
+
+def draw_history(ax, history, *, bits=False, smooth=20, baseline=None, baseline_label="baseline", title=None):
+    """Draw a History's loss curve on ``ax``.
+
+    Args:
+        ax: a matplotlib Axes
+        history: rnnlab.History (losses in nats per symbol)
+        bits: show bits per symbol (nats / ln 2) instead of nats
+        smooth: running-mean window for the training curve (1: raw)
+        baseline: optional horizontal line (same unit as the plot), e.g. a unigram model
+    """
+    scale = 1 / LN2 if bits else 1.0
+    unit = "bits per char" if bits else "loss (nats)"
+    steps = np.arange(1, history.steps + 1)
+    if history.steps:
+        ax.plot(steps, np.asarray(history.losses) * scale, color="0.8", lw=0.8, label="train (each step)")
+        if smooth > 1 and history.steps > 1:
+            ax.plot(steps, history.smoothed(smooth) * scale, color="C0", lw=1.5, label=f"train (mean of {smooth})")
+    if history.val_losses:
+        ax.plot(history.val_steps, np.asarray(history.val_losses) * scale, "o-", color="C1", ms=3, label="validation")
+    if baseline is not None:
+        ax.axhline(baseline, color="C3", ls="--", lw=1, label=baseline_label)
+    ax.set_xlabel("step")
+    ax.set_ylabel(unit)
+    if title:
+        ax.set_title(title)
+    if history.steps or baseline is not None:
+        ax.legend(loc="upper right", fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_history(history, ax=None, **kwargs):
+    """Static loss curve with pyplot (for notebooks).  Returns the Axes; see draw_history."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.2))
+    return draw_history(ax, history, **kwargs)
+
+
+def figure_to_png(fig, dpi=80):
+    """PNG bytes of a matplotlib Figure."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
+
+
+class LivePlot:
+    """A ``train`` callback that redraws the loss curve every ``every`` steps.
+
+    The picture goes into ``self.image`` (an ipywidgets.Image, created if not
+    given): display it once, and it changes in place while training runs, from
+    the kernel's thread or from a background thread.
+
+        live = LivePlot(every=20)
+        display(live.image)
+        history = train(model, batches, callbacks=[live])
+        live.update(history)   # the final picture
+
+    Args:
+        every: redraw every this many steps
+        image: an ipywidgets.Image to draw into (None: make one)
+        previous: a History drawn before the current run (to continue a curve)
+        **draw_kwargs: passed to draw_history (bits, smooth, baseline, title)
+
+    Never stops training (returns None); ``frames`` counts the redraws.
+    """
+
+    def __init__(self, every=10, image=None, previous=None, figsize=(7, 3.2), **draw_kwargs):
+        if every < 1:
+            raise ValueError(f"LivePlot: every must be >= 1, got {every}")
+        if image is None:
+            import ipywidgets as widgets
+
+            image = widgets.Image(format="png")
+        self.every, self.image, self.previous = every, image, previous
+        self.figsize, self.draw_kwargs = figsize, draw_kwargs
+        self.frames = 0
+
+    def __call__(self, info):
+        if info.step % self.every == 0:
+            self.update(info.history)
+
+    def update(self, history):
+        """Redraw now from ``history`` (plus ``previous``)."""
+        if self.previous is not None:
+            history = concat_histories(self.previous, history)
+        fig = Figure(figsize=self.figsize)
+        draw_history(fig.add_subplot(), history, **self.draw_kwargs)
+        self.image.value = figure_to_png(fig)
+        self.frames += 1
+
+
+# --------------------------------------------------------------------------
+# Hidden units
+# --------------------------------------------------------------------------
+
+
+def _char_label(c):
+    return {"\n": "\u21b5", " ": "\u2423", "\t": "\u21e5"}.get(c, c)
+
+
+def hidden_heatmap(text, h, units, ax=None, signal=None, signal_label="indicator"):
+    """Heatmap of chosen hidden units (rows) over the characters of ``text`` (columns).
+
+    Args:
+        text: str of length T
+        h: (T, H) hidden states, h[t] after reading text[t]
+        units: list of unit indices to show
+        ax: matplotlib Axes (None: a new pyplot figure)
+        signal: optional (T,) indicator drawn as an extra top row, to compare by eye
+
+    Returns:
+        the Axes
+    """
+    h = np.asarray(h)
+    if h.ndim != 2 or h.shape[0] != len(text):
+        raise ValueError(f"hidden_heatmap: h must have shape (T, H) with T = len(text) = {len(text)}, got {h.shape}")
+    units = [int(u) for u in units]
+    bad = [u for u in units if not 0 <= u < h.shape[1]]
+    if bad:
+        raise ValueError(f"hidden_heatmap: units must be in [0, {h.shape[1]}), got {bad}")
+    rows = [h[:, u] for u in units]
+    labels = [f"unit {u}" for u in units]
+    if signal is not None:
+        s = np.asarray(signal, dtype=float)
+        span = np.abs(s).max() or 1.0
+        rows.insert(0, s / span)
+        labels.insert(0, signal_label)
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(min(0.16 * len(text) + 1.5, 16), 0.35 * len(rows) + 1.0))
+    vmax = max(float(np.abs(np.array(rows)).max()), 1e-12)
+    ax.imshow(np.array(rows), aspect="auto", cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
+    ax.set_yticks(range(len(rows)), labels, fontsize=8)
+    ax.set_xticks(range(len(text)), [_char_label(c) for c in text], fontsize=7, fontfamily="monospace")
+    ax.tick_params(axis="x", length=0)
+    return ax
+
+
+def colored_text_html(text, values, vmax=None, levels=8):
+    """HTML for ``text`` with each character's background coloured by ``values``.
+
+    Red for positive, blue for negative, stronger for larger |value|.  Colours are
+    rounded to ``levels`` steps so tiny numerical noise does not change the HTML.
+
+    Args:
+        text: str of length T;  values: (T,) numbers, e.g. one hidden unit over the text
+        vmax: the |value| drawn at full strength (None: the largest |value|)
+
+    Returns:
+        str of HTML (display it with IPython.display.HTML)
+    """
+    values = np.asarray(values, dtype=float)
+    if values.shape != (len(text),):
+        raise ValueError(f"colored_text_html: values must have shape (T,) = ({len(text)},), got {values.shape}")
+    vmax = float(np.abs(values).max()) if vmax is None else float(vmax)
+    vmax = vmax if vmax > 0 else 1.0
+    parts = []
+    for c, v in zip(text, values):
+        strength = round(min(abs(v) / vmax, 1.0) * levels) / levels
+        rgb = "220,50,47" if v >= 0 else "38,139,210"
+        ch = "\u21b5<br>" if c == "\n" else html.escape(c)
+        parts.append(f'<span style="background: rgba({rgb},{strength:.3f})">{ch}</span>')
+    return ('<div style="font-family: monospace; white-space: pre-wrap; line-height: 1.5">'
+            + "".join(parts) + "</div>")
