@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .validation import as_float_array
+from .validation import as_float_array, check_int, check_real
 
 
 def rel_error(a, b) -> float:
@@ -50,10 +50,12 @@ def numerical_gradient(f, x, df=None, eps=1e-5):
     Returns:
         grad: array shaped like x, same dtype
     """
-    as_float_array("numerical_gradient", "x", x)
-    if eps <= 0:
-        raise ValueError(f"numerical_gradient: eps must be positive, got {eps}")
-    out0 = np.asarray(f(x.copy()))
+    where = "numerical_gradient"
+    if not callable(f):
+        raise TypeError(f"{where}: f must be a function of x, got {type(f).__name__}")
+    as_float_array(where, "x", x)
+    eps = check_real(where, "eps", eps, low=0)
+    out0 = _call_f(f, x.copy())
     if df is None:
         if out0.size != 1:
             raise ValueError(
@@ -63,7 +65,7 @@ def numerical_gradient(f, x, df=None, eps=1e-5):
             )
         df = np.ones_like(out0, dtype=np.float64)
     else:
-        df = np.asarray(df)
+        as_float_array(where, "df", df)
         if df.shape != out0.shape:
             raise ValueError(
                 f"numerical_gradient: df must have the shape of f(x), {out0.shape}, got {df.shape}"
@@ -75,8 +77,20 @@ def numerical_gradient(f, x, df=None, eps=1e-5):
         xp[i] += eps
         xm = x.copy()
         xm[i] -= eps
-        grad[i] = np.sum((np.asarray(f(xp)) - np.asarray(f(xm))) * df) / (2 * eps)
+        grad[i] = np.sum((_call_f(f, xp) - _call_f(f, xm)) * df) / (2 * eps)
     return grad
+
+
+def _call_f(f, x):
+    """f(x) as a float array; a function that returns None or text is named, not multiplied."""
+    out = f(x)
+    if out is None:
+        raise TypeError("numerical_gradient: f returned None; it must return the value (a number or an "
+                        "array), e.g. `lambda v: np.sum(v ** 2)`, not print it or update something in place")
+    out = np.asarray(out)
+    if not (np.issubdtype(out.dtype, np.floating) or np.issubdtype(out.dtype, np.integer)) or out.dtype == bool:
+        raise TypeError(f"numerical_gradient: f must return numbers, got {type(out).__name__} of dtype {out.dtype}")
+    return out
 
 
 @dataclass
@@ -97,7 +111,8 @@ class GradCheckReport:
 
     @property
     def passed(self) -> bool:
-        return all(r.passed for r in self.rows)
+        # a report that checked nothing has passed nothing
+        return bool(self.rows) and all(r.passed and r.checked > 0 for r in self.rows)
 
     @property
     def max_error(self) -> float:
@@ -142,9 +157,25 @@ def gradient_check(fn, params, *, threshold=1e-7, eps=1e-5, max_entries=None, rn
     Returns:
         GradCheckReport: one row per parameter (name, shape, rel error, pass/fail)
     """
+    where = "gradient_check"
+    if not callable(fn):
+        raise TypeError(f"{where}: fn must be a function fn(params) -> (loss, grads), got {type(fn).__name__}")
     if not isinstance(params, dict) or not params:
         raise TypeError(f"gradient_check: params must be a non-empty dict of arrays, got {type(params).__name__}")
-    loss, grads = fn(dict(params))
+    for name, p in params.items():
+        as_float_array(where, f"params[{name!r}]", p)
+        if p.size == 0:
+            raise ValueError(f"{where}: params[{name!r}] is empty (shape {p.shape}); there is nothing to check")
+    threshold = check_real(where, "threshold", threshold, low=0)
+    eps = check_real(where, "eps", eps, low=0)
+    # 0 entries would check nothing and report PASS: at least one is required
+    max_entries = check_int(where, "max_entries", max_entries, minimum=1, allow_none=True)
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{where}: rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+    out = fn(dict(params))
+    if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict)):
+        raise TypeError(f"{where}: fn must return the pair (loss, grads) with grads a dict, got {type(out).__name__}")
+    loss, grads = out
     missing = set(params) - set(grads)
     if missing:
         raise ValueError(f"gradient_check: fn returned no gradient for {sorted(missing)}")
@@ -152,7 +183,10 @@ def gradient_check(fn, params, *, threshold=1e-7, eps=1e-5, max_entries=None, rn
     report = GradCheckReport(threshold=threshold)
     for name, p in params.items():
         as_float_array("gradient_check", f"params[{name!r}]", p)
-        g = np.asarray(grads[name])
+        g = grads[name]
+        if not isinstance(g, np.ndarray) or not np.issubdtype(g.dtype, np.floating):
+            raise TypeError(f"{where}: grads[{name!r}] must be a float array, got {type(g).__name__}"
+                            + (f" of dtype {g.dtype}" if isinstance(g, np.ndarray) else ""))
         if g.shape != p.shape:
             raise ValueError(
                 f"gradient_check: grads[{name!r}] must have shape {p.shape}, got {g.shape}"
@@ -167,7 +201,7 @@ def gradient_check(fn, params, *, threshold=1e-7, eps=1e-5, max_entries=None, rn
             for sign in (+1, -1):
                 q = p.copy()
                 q[i] += sign * eps
-                values.append(fn({**params, name: q})[0])
+                values.append(_loss_value(fn({**params, name: q})[0]))
             num[k] = (values[0] - values[1]) / (2 * eps)
         ana = np.array([g[i] for i in all_idx], dtype=np.float64)
         err = rel_error(num, ana)
@@ -175,3 +209,9 @@ def gradient_check(fn, params, *, threshold=1e-7, eps=1e-5, max_entries=None, rn
     if verbose:
         print(report)
     return report
+
+
+def _loss_value(loss):
+    if isinstance(loss, (bool, np.bool_)) or np.ndim(loss) != 0 or not np.isreal(loss):
+        raise TypeError(f"gradient_check: fn must return a scalar loss, got {type(loss).__name__} {np.shape(loss)}")
+    return float(loss)
