@@ -134,12 +134,12 @@ class Vocab:
     def _single_chars(self):
         return all(isinstance(s, str) and len(s) == 1 for s in self.symbols)
 
-    def _encode_text(self, text, dtype, chunk=1 << 18):
+    def _encode_text(self, text, dtype, chunk=1 << 16):
         # A table from code point to index, applied to the text's UTF-32 code
         # points chunk by chunk: memory is the output plus one small chunk.
         if self._lut is None:
             cps = np.array([ord(s) for s in self.symbols])
-            lut = np.full(cps.max() + 1, -1, dtype=np.int64)
+            lut = np.full(cps.max() + 1, -1, dtype=np.int32)
             lut[cps] = np.arange(len(cps))
             self._lut = lut
         lut = self._lut
@@ -147,7 +147,7 @@ class Vocab:
         for start in range(0, len(text), chunk):
             piece = text[start:start + chunk]
             cps = np.frombuffer(piece.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-            ids = lut[np.minimum(cps, len(lut) - 1)]
+            ids = lut[np.minimum(cps, np.uint32(len(lut) - 1))]
             bad = (ids < 0) | (cps >= len(lut))
             if bad.any():
                 pos = int(np.argmax(bad))
