@@ -491,7 +491,8 @@ def _npy_header(zf, info, path):
         elif version == (2, 0):
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
         else:
-            raise CheckpointError(f"load: {path}: entry {info.filename!r} has unsupported .npy version {version}")
+            raise CheckpointError(f"load: {path} is not a readable rnnlab checkpoint (.npz): "
+                                  f"entry {info.filename!r} has unsupported .npy version {version}")
         return shape, dtype, fortran, f.tell()
 
 
@@ -563,7 +564,8 @@ def _read_checkpoint(path):
         # config: a short 0-d unicode array, checked before its text is read
         info = entries["config.npy"]
         shape, dtype, _, offset = _npy_header(zf, info, path)
-        if shape != () or dtype.kind != "U" or info.file_size > MAX_CONFIG_BYTES:
+        if (shape != () or dtype.kind != "U" or info.file_size > MAX_CONFIG_BYTES
+                or info.file_size != offset + dtype.itemsize):
             raise CheckpointError(f"load: {path} has a corrupt config (a {dtype} array of shape {shape}, "
                                   f"{info.file_size} bytes; expected one short string)")
         with zf.open(info) as f:

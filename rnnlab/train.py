@@ -77,6 +77,9 @@ def _check_train_args(model, optimizer, epochs, max_steps, clip_norm, callbacks,
     if not (isinstance(getattr(model, "params", None), dict) and callable(getattr(model, "loss", None))):
         raise TypeError(f"{where}: model must have a params dict and a loss(x, y, state0) method "
                         f"(a SequenceModel or SequenceRegressor), got {type(model).__name__}")
+    if isinstance(optimizer, type):
+        raise TypeError(f"{where}: optimizer must be an optimiser object, got the class {optimizer.__name__}; "
+                        f"create one, e.g. {optimizer.__name__}(lr=1e-2)")
     if optimizer is not None and not callable(getattr(optimizer, "step", None)):
         hint = (f"; build one with make_optimizer({optimizer!r}, lr) or e.g. Adam(lr=1e-2)"
                 if isinstance(optimizer, str) else "")
