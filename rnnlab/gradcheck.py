@@ -54,7 +54,7 @@ def numerical_gradient(f, x, df=None, eps=1e-5):
     if not callable(f):
         raise TypeError(f"{where}: f must be a function of x, got {type(f).__name__}")
     as_float_array(where, "x", x)
-    eps = check_real(where, "eps", eps, low=0)
+    eps = _check_eps(where, eps)
     out0 = _call_f(f, x.copy())
     if df is None:
         if out0.size != 1:
@@ -79,6 +79,13 @@ def numerical_gradient(f, x, df=None, eps=1e-5):
         xm[i] -= eps
         grad[i] = np.sum((_call_f(f, xp) - _call_f(f, xm)) * df) / (2 * eps)
     return grad
+
+
+def _check_eps(where, eps):
+    eps = check_real(where, "eps", eps, low=0)
+    if eps > 1:  # f(x +- eps) would not say anything about the slope at x
+        raise ValueError(f"{where}: eps must be a small step in (0, 1] (1e-5 is usual in float64), got {eps!r}")
+    return eps
 
 
 def _call_f(f, x):
@@ -167,7 +174,7 @@ def gradient_check(fn, params, *, threshold=1e-7, eps=1e-5, max_entries=None, rn
         if p.size == 0:
             raise ValueError(f"{where}: params[{name!r}] is empty (shape {p.shape}); there is nothing to check")
     threshold = check_real(where, "threshold", threshold, low=0)
-    eps = check_real(where, "eps", eps, low=0)
+    eps = _check_eps(where, eps)
     # 0 entries would check nothing and report PASS: at least one is required
     max_entries = check_int(where, "max_entries", max_entries, minimum=1, allow_none=True)
     if rng is not None and not isinstance(rng, np.random.Generator):
