@@ -319,10 +319,17 @@ class SequenceModel(_RecurrentModel):
         last = scores[0, -1]
         out = np.empty(n, dtype=np.int64)
         for i in range(n):
+            if not np.all(np.isfinite(last)):
+                raise ValueError("sample: the model's scores are nan or inf (did training diverge?); "
+                                 "it cannot be sampled")
             if temperature == 0:
                 nxt = int(np.argmax(last))
             else:
-                probs = softmax(last.astype(np.float64) / temperature)
+                # shifted so the largest is 0: a tiny temperature sends the others to -inf
+                # (probability 0), which is the right limit, not an overflow to nan
+                with np.errstate(over="ignore"):
+                    z = (last.astype(np.float64) - last.max()) / temperature
+                probs = softmax(z)
                 nxt = int(rng.choice(self.vocab_size, p=probs))
             out[i] = nxt
             scores, state, _ = self.forward(np.array([[nxt]]), state)
