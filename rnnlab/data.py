@@ -174,6 +174,8 @@ class Vocab:
         ids = np.asarray(ids)
         if not np.issubdtype(ids.dtype, np.integer):
             raise TypeError(f"Vocab.one_hot: ids must be integers, got dtype {ids.dtype}")
+        if np.dtype(dtype).type not in (np.float32, np.float64):
+            raise TypeError(f"Vocab.one_hot: dtype must be float32 or float64, got {np.dtype(dtype)}")
         if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
             raise ValueError(f"Vocab.one_hot: ids must be in [0, {len(self)}), got range [{ids.min()}, {ids.max()}]")
         return np.eye(len(self), dtype=dtype)[ids]
@@ -216,7 +218,11 @@ def alphabet_shift_data():
 
 def shift_letters(letters, k=1):
     """Each letter moved k places along the alphabet, wrapping Z -> A.  letters: (...) str -> same."""
+    k = check_int("shift_letters", "k", k)
     letters = np.asarray(letters)
+    bad = [s for s in letters.ravel().tolist() if s not in ALPHABET.index]
+    if bad:
+        raise ValueError(f"shift_letters: letters must be uppercase A-Z, found {bad[0]!r}")
     ids = np.vectorize(ALPHABET.index.__getitem__, otypes=[np.int64])(letters)
     return np.array(ALPHABET.symbols)[(ids + k) % 26]
 

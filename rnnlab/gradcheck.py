@@ -24,14 +24,22 @@ def rel_error(a, b) -> float:
     a, b: arrays of the same shape (scalars allowed).  A value below about 1e-7
     (float64) means the two agree; above about 1e-2 something is wrong.
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a, b = _as_numbers("a", a), _as_numbers("b", b)
     if a.shape != b.shape:
         raise ValueError(f"rel_error: a and b must have the same shape, got {a.shape} and {b.shape}")
     denom = np.linalg.norm(a) + np.linalg.norm(b)
     if denom == 0:
         return 0.0
     return float(np.linalg.norm(a - b) / denom)
+
+
+def _as_numbers(name, v):
+    """v as a float64 array, if it holds numbers (bool, str, None and objects are refused)."""
+    arr = np.asarray(v)
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"rel_error: {name} must be a number or an array of numbers, "
+                        f"got {type(v).__name__}" + (f" of dtype {arr.dtype}" if isinstance(v, np.ndarray) else ""))
+    return arr.astype(np.float64)
 
 
 def numerical_gradient(f, x, df=None, eps=1e-5):

@@ -53,6 +53,12 @@ def init_weights(kind, shape, rng, dtype=np.float64):
           "orthogonal"    all singular values 1: the recurrence neither grows nor shrinks at first
           "identity"      I (square only): h_t starts as a running sum of its inputs (seed 002)
     """
+    where = "init_weights"
+    if not (isinstance(shape, tuple) and len(shape) == 2):
+        raise TypeError(f"{where}: shape must be a tuple (fan_in, fan_out), got {shape!r}")
+    shape = tuple(check_int(where, "shape", n, minimum=1) for n in shape)
+    _check_rng(where, rng)
+    dtype = _check_dtype(where, dtype)
     fan_in = shape[0]
     if kind == "lecun_normal":
         w = rng.standard_normal(shape) / np.sqrt(fan_in)
@@ -75,8 +81,17 @@ def init_weights(kind, shape, rng, dtype=np.float64):
     return w.astype(dtype)
 
 
+def _check_rng(where, rng):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{where}: rng must be a numpy Generator (np.random.default_rng(seed)), "
+                        f"got {type(rng).__name__}")
+
+
 def _check_dtype(where, dtype):
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{where}: dtype must be float32 or float64, got {dtype!r}") from None
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"{where}: dtype must be float32 or float64, got {dtype}")
     return dtype
@@ -200,6 +215,7 @@ class SequenceModel(_RecurrentModel):
             raise TypeError(f"SequenceModel: vocab must be a Vocab or a positive int, got {vocab!r}")
         check_int("SequenceModel", "embed_dim", embed_dim, minimum=1)
         rng = np.random.default_rng() if rng is None else rng
+        _check_rng("SequenceModel", rng)
         self.vocab_size, self.embed_dim = V, embed_dim
         self._init_core(embed_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype)
         self.params = {
@@ -382,6 +398,7 @@ class SequenceRegressor(_RecurrentModel):
         check_int("SequenceRegressor", "input_dim", input_dim, minimum=1)
         check_int("SequenceRegressor", "output_dim", output_dim, minimum=1)
         rng = np.random.default_rng() if rng is None else rng
+        _check_rng("SequenceRegressor", rng)
         self.input_dim, self.output_dim = input_dim, output_dim
         self._init_core(input_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype)
         self.params["W_out"] = init_weights(input_init, (hidden_size, output_dim), rng, self.dtype)

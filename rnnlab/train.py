@@ -40,6 +40,7 @@ class History:
 
     def smoothed(self, window=20):
         """Running mean of the training loss over ``window`` steps: (steps,) array."""
+        window = check_int("History.smoothed", "window", window, minimum=1)
         x = np.asarray(self.losses, dtype=float)
         if len(x) == 0:
             return x
