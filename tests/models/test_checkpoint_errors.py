@@ -323,3 +323,14 @@ def test_regressor_checkpoint_is_checked_too(tmp_path):
     del entries["param/b_hn.npy"]
     with pytest.raises(CheckpointError, match=r"missing parameter 'b_hn'"):
         load_model(_write(tmp_path / "r2.npz", entries))
+
+
+def test_a_checkpoint_gets_the_usual_file_permissions(tmp_path):
+    import os
+
+    m = SequenceModel(4, 3, rng=np.random.default_rng(0))
+    path = m.save(tmp_path / "perm.npz")
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    assert (path.stat().st_mode & 0o777) == (plain.stat().st_mode & 0o777)
+    assert sorted(os.listdir(tmp_path)) == ["perm.npz", "plain.txt"]
