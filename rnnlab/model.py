@@ -133,12 +133,35 @@ class _RecurrentModel:
     def _state0(self, state0, N):
         if state0 is None:
             return self.zero_state(N)
+        where = type(self).__name__
+        parts = state0 if isinstance(state0, tuple) else (state0,)
+        for part in parts:
+            if not isinstance(part, np.ndarray) or part.ndim != 2:
+                raise TypeError(
+                    f"{where}: state0 must be None or the state a previous call returned "
+                    f"(an (N, H) array; for the LSTM the tuple (h, c) of two), got "
+                    f"{type(part).__name__}" + (f" of shape {part.shape}" if isinstance(part, np.ndarray) else "")
+                )
         if state_batch_size(state0) != N:
             raise ValueError(
                 f"{type(self).__name__}: the initial state is for {state_batch_size(state0)} sequences, "
                 f"but the batch has N = {N}"
             )
         return state0
+
+    def _params(self, where, params):
+        """self.params, or a replacement dict with the same names, shapes and dtypes (gradient checks)."""
+        if params is None:
+            return self.params
+        if not isinstance(params, dict) or set(params) != set(self.params):
+            got = sorted(params) if isinstance(params, dict) else type(params).__name__
+            raise ValueError(f"{where}: params must be a dict with the keys {sorted(self.params)}, got {got}")
+        for k, ref in self.params.items():
+            as_float_array(where, f"params[{k!r}]", params[k])
+            check_shape(where, f"params[{k!r}]", params[k], ref.shape, "as in model.params")
+            if params[k].dtype != ref.dtype:
+                raise TypeError(f"{where}: params[{k!r}] has dtype {params[k].dtype}, the model is {ref.dtype}")
+        return params
 
     def _run_core(self, x, state0, p):
         extra = [p[name] for name in self.cell.extra_params]
@@ -240,7 +263,7 @@ class SequenceModel(_RecurrentModel):
 
     def forward(self, x, state0=None, params=None):
         """Scores for every step.  x: (N, T) ints -> scores (N, T, V), state_last, caches."""
-        p = self.params if params is None else params
+        p = self._params("SequenceModel.forward", params)
         self._check_idx("SequenceModel.forward", "x", x)
         state0 = self._state0(state0, x.shape[0])
         emb, emb_cache = embedding_forward(x, p["W_embed"])
@@ -416,7 +439,7 @@ class SequenceRegressor(_RecurrentModel):
 
     def forward(self, x, state0=None, params=None):
         """x: (N, T, D) -> y_hat (N, O), state_last, caches."""
-        p = self.params if params is None else params
+        p = self._params("SequenceRegressor.forward", params)
         self._check_x("SequenceRegressor.forward", x)
         state0 = self._state0(state0, x.shape[0])
         h, state_last, core_cache = self._run_core(x, state0, p)

@@ -364,3 +364,30 @@ def test_one_unit_trajectory_handles_every_slider_position(w_x, w_h, b, T, activ
     out = one_unit_trajectory(w_x, w_h, b, activation, T, input_kind)
     h = out[1] if isinstance(out, tuple) else out
     assert np.all(np.isfinite(np.asarray(h, dtype=float)))
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("state0, error, text", [
+    ([[0.0] * 5], TypeError, r"state0 must be None or the state a previous call returned .* got list"),
+    (np.zeros(5), TypeError, r"got ndarray of shape \(5,\)"),
+    (np.zeros((3, 5)), ValueError, r"the initial state is for 3 sequences, but the batch has N = 1"),
+])
+def test_a_bad_initial_state_is_named(cell, state0, error, text):
+    m = _model(cell)
+    if cell == "lstm" and isinstance(state0, np.ndarray) and state0.ndim == 2:
+        state0 = (state0, state0)
+    with pytest.raises(error, match=text):
+        m.loss(np.zeros((1, 3), int), np.zeros((1, 3), int), state0)
+
+
+def test_replacement_params_must_match_the_model():
+    m = _model("gru")
+    x = np.zeros((1, 3), int)
+    p = {k: v.copy() for k, v in m.params.items()}
+    assert m.loss(x, x, params=p)[0] == m.loss(x, x)[0]
+    with pytest.raises(ValueError, match=r"SequenceModel.forward: params must be a dict with the keys"):
+        m.loss(x, x, params={k: v for k, v in p.items() if k != "b_hn"})
+    with pytest.raises(TypeError, match=r"params\['Wh'\] has dtype float32, the model is float64"):
+        m.loss(x, x, params={**p, "Wh": p["Wh"].astype(np.float32)})
+    with pytest.raises(ValueError, match=r"params\['b'\] must have shape"):
+        m.loss(x, x, params={**p, "b": p["b"][:-1]})
