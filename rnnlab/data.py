@@ -329,13 +329,18 @@ class SequenceBatcher:
     window k ended, the hidden state at the end of one batch is the right
     initial state for the next.
 
-        ids = a b c d e f g h i j k l m    (N=2, T=3)
-        stream 0: a b c d e f      stream 1: g h i j k l   (m unused: see n_unused)
-        batch 0: x=[[a b c],[g h i]]  y=[[b c d],[h i j]]
-        batch 1: x=[[d e],[j k]]      y=[[e f],[k l]]      (last window shorter)
+        ids = a b c d e f g h i j k l m n    (L=14, N=2, T=4)
+        inputs  stream 0: a b c d e f    stream 1: g h i j k l
+        targets stream 0: b c d e f g    stream 1: h i j k l m   (n fits no stream: n_unused = 1)
+        batch 0: x=[[a b c d],[g h i j]]  y=[[b c d e],[h i j k]]
+        batch 1: x=[[e f],[k l]]          y=[[f g],[l m]]          (last window shorter)
+
+    Memory: the streams are read-only views of ``ids`` (no copy, whatever its
+    dtype), so ids encoded with ``vocab.index_dtype`` cost 1 byte per symbol;
+    each window is handed out as a small int64 copy, the dtype the models index with.
 
     Args:
-        ids: (L,) integer sequence
+        ids: (L,) integer sequence (any integer dtype)
         batch_size: N
         seq_len: T
 

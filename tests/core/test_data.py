@@ -220,3 +220,11 @@ def test_loading_and_batching_a_corpus_costs_a_few_times_its_size(tmp_path):
     # the uint8 ids (1x) plus one encoding chunk and small windows; int64 ids alone would be 8x
     assert batch_peak - before < 1.5 * size
     assert max(load_peak, batch_peak) < 4.2 * size
+
+
+def test_batcher_docstring_example():
+    ids = np.array([ord(c) - ord("a") for c in "abcdefghijklmn"])
+    b = R.SequenceBatcher(ids, 2, 4)
+    letters = [["".join(chr(ord("a") + i) for i in row) for row in a] for xy in b for a in xy]
+    assert letters == [["abcd", "ghij"], ["bcde", "hijk"], ["ef", "kl"], ["fg", "lm"]]
+    assert b.n_unused == 1
