@@ -71,6 +71,14 @@ def _as_epoch_iterable(batches):
     return batches
 
 
+def _pair(where, item):
+    """One batch as (x, y); anything else is named instead of failing to unpack."""
+    if not (isinstance(item, (tuple, list)) and len(item) == 2):
+        what = f"{type(item).__name__}" + (f" of length {len(item)}" if isinstance(item, (tuple, list)) else "")
+        raise TypeError(f"{where}: every batch must be a pair (x, y), got {what}")
+    return item
+
+
 def _check_train_args(model, optimizer, epochs, max_steps, clip_norm, callbacks, val_fn, val_every,
                       time_limit, diverge_factor):
     """Every argument of train, checked before the first forward pass."""
@@ -157,7 +165,8 @@ def train(model, batches, optimizer=None, *, epochs=1, max_steps=None, clip_norm
     try:
         for epoch in range(epochs):
             state = None
-            for x, y in batches:
+            for item in batches:
+                x, y = _pair("train", item)
                 if max_steps is not None and step >= max_steps:
                     break
                 if not carry_state or (state is not None and state_batch_size(state) != len(x)):
@@ -220,7 +229,8 @@ def train(model, batches, optimizer=None, *, epochs=1, max_steps=None, clip_norm
 def evaluate(model, batches, carry_state=True):
     """Mean loss over all (x, y) in ``batches`` without updating anything (weighted by positions)."""
     total, count, state = 0.0, 0, None
-    for x, y in batches:
+    for item in batches:
+        x, y = _pair("evaluate", item)
         if not carry_state or (state is not None and state_batch_size(state) != len(x)):
             state = None
         loss, state = model.eval_loss(x, y, state)

@@ -187,3 +187,22 @@ def test_ln_v_is_the_reference_when_the_run_starts_low():
 
     hist = R.train(m, [(x, y)], R.Adam(3e-2), epochs=3, progress=False, callbacks=wobble)
     assert hist.steps == 3 and max(hist.losses) > 10 * first  # far above its start, below 10 ln V
+
+
+@pytest.mark.parametrize("batches, error, text", [
+    ([(np.zeros((1, 2), int),)], TypeError, r"train: every batch must be a pair \(x, y\), got tuple of length 1"),
+    ([np.zeros((2, 1, 2), int)], TypeError, r"train: every batch must be a pair \(x, y\), got ndarray"),
+])
+def test_batches_that_are_not_pairs_are_named(batches, error, text):
+    m = R.SequenceModel(5, 4, rng=np.random.default_rng(0))
+    with pytest.raises(error, match=text):
+        R.train(m, batches, progress=False)
+    with pytest.raises(TypeError, match=r"evaluate: every batch must be a pair"):
+        R.evaluate(m, batches)
+
+
+def test_no_batches_is_zero_steps_for_train_and_an_error_for_evaluate():
+    m = R.SequenceModel(5, 4, rng=np.random.default_rng(0))
+    assert R.train(m, [], progress=False).steps == 0  # e.g. an untrained baseline with steps=0
+    with pytest.raises(ValueError, match="evaluate: batches yielded nothing"):
+        R.evaluate(m, [])
