@@ -13,10 +13,11 @@ is what models, training, widgets and the benchmark use by default
 * the input term x_t @ Wx + b of every step is ONE (T*N, D) x (D, G*H) matrix
   product before the time loop; inside the loop only h_{t-1} @ Wh is left;
 * preallocated buffers and ``out=``: the loops allocate no arrays;
-* sigmoid(a) = 0.5 * tanh(a / 2) + 0.5: the sigmoid columns of Wx, Wh, b are
-  halved once per call (exact in floating point), so one in-place tanh covers
-  all gate blocks of a step, and two in-place ops turn the sigmoid blocks into
-  sigmoids;
+* activations from exp, which NumPy computes faster than tanh:
+  sigma(a) = 1 / (1 + exp(-a)), tanh(a) = 2 / (1 + exp(-2a)) - 1.  The weight
+  columns are scaled by -1 or -2 once per call (exact in floating point), so
+  the products already give -a or -2a, and one in-place exp, + 1 and
+  reciprocal cover all gate blocks of a step;
 * the backward pass computes every factor that does not depend on the
   incoming gradient for all steps at once, before its loop; inside the loop
   a step is a few in-place products and one (N, G*H) x (G*H, H) product;
