@@ -158,7 +158,6 @@ def gru_step_backward(dh_next, cache):
     as_float_array(where, "dh_next", dh_next)
     check_shape(where, "dh_next", dh_next, h_prev.shape, "(N, H)")
     check_same_dtype(where, dh_next=dh_next, h_prev=h_prev)
-    H = h_prev.shape[1]
 
     r, z, n = np.split(gates, GATES, axis=1)
     dn = dh_next * (1 - z)  # h_t = (1 - z) * n + z * h_{t-1}

@@ -190,7 +190,6 @@ def lstm_step_backward(dh_next, dc_next, cache):
         as_float_array(where, name, d)
         check_shape(where, name, d, tanh_c.shape, "(N, H)")
     check_same_dtype(where, dh_next=dh_next, dc_next=dc_next, h_prev=h_prev)
-    H = tanh_c.shape[1]
 
     i, f, g, o = np.split(gates, GATES, axis=1)
     # c_t reaches the loss twice: through h_t = o * tanh(c_t) and through c_{t+1}
