@@ -12,9 +12,10 @@ Every implementation trains a character-level language model on the default
 offline corpus (rnnlab.load_corpus(), 90 % train / 10 % validation):
 
 * rnnlab float32 / float64: SequenceModel.loss (forward + BPTT), clip_grad_norm, Adam.step
+  (the model's default fast path, rnnlab.fast)
 * torch: Embedding -> nn.RNN (tanh, batch_first) -> Linear, cross-entropy, clipping, Adam (CPU)
-* rnnlab LSTM float32: the same SequenceModel with cell="lstm"
-* torch LSTM: the same as torch with nn.LSTM (batch_first) in place of nn.RNN
+* rnnlab LSTM / GRU float32: the same SequenceModel with cell="lstm" / cell="gru"
+* torch LSTM / GRU: the same as torch with nn.LSTM / nn.GRU (batch_first) in place of nn.RNN
 * per-sample: benchmarks/percharnn.py, batch 1, hidden 100, 25-step windows, Adagrad
 
 For each configuration (N, T, H) and thread count it reports training characters

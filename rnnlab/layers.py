@@ -30,7 +30,9 @@ trains with this file instead.
 The output layer and the loss accept any memory layout.  They look the
 arrays up time-major (``_time_major``), because the fast path returns its
 hidden states as (N, T, H) views of (T, N, H) memory; for arrays from this
-file that costs one copy.
+file that costs one copy.  The embedding gradient and the softmax loss each
+keep one vectorised form (a sorted scatter-add, a fused softmax and
+cross-entropy), explained where they happen.
 """
 
 from __future__ import annotations
