@@ -100,11 +100,15 @@ def _check_dtype(where, dtype):
 class _RecurrentModel:
     """Shared by both models: the recurrent core (Wx, Wh, b) and save/load."""
 
-    def _init_core(self, input_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype):
+    def _init_core(self, input_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype,
+                   path="fast"):
         where = type(self).__name__
         check_int(where, "hidden_size", hidden_size, minimum=1)
+        for name, value in (("cell", cell), ("path", path), ("activation", activation)):
+            if not isinstance(value, str):
+                raise TypeError(f"{where}: {name} must be a str, got {type(value).__name__} {value!r}")
         try:
-            self.cell = get_cell(cell)
+            self.cell = get_cell(cell, path)
         except ValueError as e:
             raise ValueError(f"{where}: {e}") from None
         if self.cell.uses_activation:
@@ -226,10 +230,13 @@ class SequenceModel(_RecurrentModel):
         input_init, recurrent_init: see init_weights
         rng: numpy Generator (seeded for reproducible weights)
         dtype: float64 (default) or float32
+        path: "fast" (default, rnnlab.fast) or "reference" (the step-function loops of
+            rnnlab.layers / lstm / gru): the same numbers, at different speeds
     """
 
     def __init__(self, vocab, hidden_size=128, *, embed_dim=32, activation="tanh", cell="rnn",
-                 input_init="lecun_normal", recurrent_init="orthogonal", rng=None, dtype=np.float64):
+                 input_init="lecun_normal", recurrent_init="orthogonal", rng=None, dtype=np.float64,
+                 path="fast"):
         if isinstance(vocab, Vocab):
             self.vocab, V = vocab, len(vocab)
         elif isinstance(vocab, (int, np.integer)) and not isinstance(vocab, (bool, np.bool_)) and vocab >= 1:
@@ -240,7 +247,7 @@ class SequenceModel(_RecurrentModel):
         rng = np.random.default_rng() if rng is None else rng
         _check_rng("SequenceModel", rng)
         self.vocab_size, self.embed_dim = V, embed_dim
-        self._init_core(embed_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype)
+        self._init_core(embed_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype, path)
         self.params = {
             "W_embed": rng.standard_normal((V, embed_dim)).astype(self.dtype),
             **self.params,
@@ -413,17 +420,19 @@ class SequenceRegressor(_RecurrentModel):
 
     Defaults follow seed 002: LeCun-uniform input and output weights and an
     identity-initialised recurrent matrix.  cell: "rnn", "lstm" or "gru" as in
-    SequenceModel (activation applies to "rnn" only).
+    SequenceModel (activation applies to "rnn" only); path: "fast" or "reference" as in
+    SequenceModel.
     """
 
     def __init__(self, input_dim, hidden_size, output_dim, *, activation="tanh", cell="rnn",
-                 input_init="lecun_uniform", recurrent_init="identity", rng=None, dtype=np.float64):
+                 input_init="lecun_uniform", recurrent_init="identity", rng=None, dtype=np.float64,
+                 path="fast"):
         check_int("SequenceRegressor", "input_dim", input_dim, minimum=1)
         check_int("SequenceRegressor", "output_dim", output_dim, minimum=1)
         rng = np.random.default_rng() if rng is None else rng
         _check_rng("SequenceRegressor", rng)
         self.input_dim, self.output_dim = input_dim, output_dim
-        self._init_core(input_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype)
+        self._init_core(input_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype, path)
         self.params["W_out"] = init_weights(input_init, (hidden_size, output_dim), rng, self.dtype)
         self.params["b_out"] = np.zeros(output_dim, dtype=self.dtype)
 
