@@ -391,3 +391,30 @@ def test_replacement_params_must_match_the_model():
         m.loss(x, x, params={**p, "Wh": p["Wh"].astype(np.float32)})
     with pytest.raises(ValueError, match=r"params\['b'\] must have shape"):
         m.loss(x, x, params={**p, "b": p["b"][:-1]})
+
+
+@given(moves=st.lists(st.tuples(st.sampled_from(["spectral_radius", "activation", "T", "truncate"]),
+                                st.floats(0, 1)), min_size=1, max_size=2))
+@settings(max_examples=3, deadline=None)
+def test_gradient_flow_explorer_redraws_for_any_slider_moves(moves):
+    """Drive the widget's own controls (each change runs its redraw callback) anywhere in their ranges."""
+    pytest.importorskip("ipywidgets")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from rnnlab.teaching.explorers import gradient_flow_explorer
+
+    box = gradient_flow_explorer()
+    for name, where in moves:
+        c = box.controls[name]
+        before = box.image.value
+        if name == "activation":
+            new = c.options[int(where * (len(c.options) - 1))]
+        else:
+            new = c.min + round(where * (c.max - c.min) / c.step) * c.step
+            new = type(c.value)(min(max(new, c.min), c.max))
+        changed = new != c.value
+        c.value = new
+        assert box.image.value and ("<code>" in box.summary.value)
+        if changed:
+            assert box.image.value != before or name == "truncate"
