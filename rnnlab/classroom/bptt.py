@@ -1,0 +1,132 @@
+"""Checker for backpropagation through time: ``rnn_backward``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..gradcheck import numerical_gradient, rel_error
+from ..layers import rnn_backward, rnn_forward
+from . import probes
+from .context import MATCH, TOL32, compare_parts, exercise
+from .feedback import Failed
+from .inputs import SEQ_SIZES, rnn_params
+
+# --------------------------------------------------------------------------
+# 3. rnn_backward (BPTT)
+# --------------------------------------------------------------------------
+
+_SEQ_GRADS = ["dx", "dh0", "dWx", "dWh", "db"]
+
+
+def _seq_letters(N, T, D, H):
+    return {"dx": ((N, T, D), "(N, T, D)"), "dh0": ((N, H), "(N, H)"), "dWx": ((D, H), "(D, H)"),
+            "dWh": ((H, H), "(H, H)"), "db": ((H,), "(H,)")}
+
+
+def _score(fn, rng):
+    N, T, D, H = 2, 4, 3, 5
+    x, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
+    _, cache = rnn_forward(x, h0, *rnn_params(rng, D, H, scale=0.6))
+    dh = rng.standard_normal((N, T, H))
+    got = fn(dh.copy(), tuple(c.copy() if isinstance(c, np.ndarray) else c for c in cache))
+    return compare_parts(got, rnn_backward(dh, cache), _SEQ_GRADS)
+
+
+@exercise("rnn_backward", "(dx, dh0, dWx, dWh, db)", scorer=_score)
+def check_rnn_backward(fn, rng, ctx):
+    """Check ``rnn_backward(dh, cache) -> (dx, dh0, dWx, dWh, db)``.
+
+    dh: (N, T, H), the gradient from the layer above only; cache comes from
+    rnnlab's rnn_forward (tanh): (x, h0, Wx, Wh, h, activation).
+    Probes send a gradient into the first or the last step alone, to check
+    that gradients flow backwards in time and that later steps contribute.
+    """
+
+    def make(N, T, D, H, dtype=np.float64):
+        x = rng.standard_normal((N, T, D)).astype(dtype)
+        h0 = rng.standard_normal((N, H)).astype(dtype)
+        Wx, Wh, b = rnn_params(rng, D, H, dtype, scale=0.6)
+        h, cache = rnn_forward(x, h0, Wx, Wh, b)
+        dh = rng.standard_normal((N, T, H)).astype(dtype)
+        return dict(x=x, h0=h0, Wx=Wx, Wh=Wh, b=b), h, cache, dh
+
+    def student(dh, cache, case):
+        out = ctx.call(fn, dh, cache, names=["dh", "cache"], case=case,
+                       mutation_hint="Add the carried gradient into a new array (`dh_t = dh[:, t] + dh_next`), "
+                                     "not into dh itself.")
+        grads = dict(zip(_SEQ_GRADS, ctx.outputs(out, _SEQ_GRADS)))
+        N, T, H = dh.shape
+        D = cache[0].shape[2]
+        hints = {"db": {(N, H): "Sum db over the batch and time axes.", (T, H): "Sum db over the batch axis too.",
+                        (N, T, H): "Sum db over the batch and time axes."},
+                 "dh0": {(N, T, H): "dh0 is the gradient for the initial state h0 only."}}
+        for k in _SEQ_GRADS:
+            ctx.array(k, grads[k], *_seq_letters(N, T, D, H)[k], shape_hints=hints.get(k))
+        return grads
+
+    N, T, D, H = SEQ_SIZES[0]
+    case = f"N={N}, T={T}, D={D}, H={H}"
+    inputs, h, cache, dh = make(N, T, D, H)
+    grads = student(dh, cache, case)
+    again = student(dh, cache, case)
+    ctx.repeatable([grads[k] for k in _SEQ_GRADS], [again[k] for k in _SEQ_GRADS], _SEQ_GRADS)
+
+    # Probe 1: a gradient only at the first step may reach x_0 and h0, never later inputs.
+    dh_first = np.zeros_like(dh)
+    dh_first[:, 0] = dh[:, 0]
+    got = student(dh_first, cache, case + ", dh nonzero only at t=0")
+    if np.any(got["dx"][:, 1:]):
+        reversed_read = rnn_backward(dh_first[:, ::-1], cache)[0]
+        if rel_error(got["dx"], reversed_read) < MATCH:
+            raise Failed("dh is read in reversed time order: the step that handles h_t must add dh[:, t] "
+                          "(a gradient given only at t=0 showed up at the last step).")
+        raise Failed("time runs the wrong way: a gradient given only at step 0 changed dx at later steps. "
+                      "Backpropagation through time goes from t = T-1 down to 0 (`reversed(range(T))`).")
+    # Probe 2: a gradient only at the last step must reach every earlier step through Wh.
+    dh_last = np.zeros_like(dh)
+    dh_last[:, -1] = dh[:, -1]
+    got = student(dh_last, cache, case + ", dh nonzero only at t=T-1")
+    if not np.any(got["dx"][:, :-1]) or not np.any(got["dh0"]):
+        raise Failed("the gradient from later time steps is missing: the total gradient on h_t is dh[:, t] "
+                      "plus dh_next, carried back from step t+1 (a gradient given only at the last step "
+                      "never reached the earlier steps).")
+
+    # Ground truth: numerical gradients of rnnlab's rnn_forward on the first case.
+    numeric = {}
+    for k, v in inputs.items():
+        def f(z, k=k):
+            return rnn_forward(**{**inputs, k: z})[0]
+        numeric["dh0" if k == "h0" else "d" + k] = numerical_gradient(f, v, df=dh)
+
+    for i, (N, T, D, H) in enumerate(SEQ_SIZES):
+        if i:
+            inputs, h, cache, dh = make(N, T, D, H)
+            grads = student(dh, cache, f"N={N}, T={T}, D={D}, H={H}")
+        ref = numeric if i == 0 else dict(zip(_SEQ_GRADS, rnn_backward(dh, cache)))
+        x, h0, Wx, Wh = cache[:4]
+        no_transpose = dict(zip(_SEQ_GRADS, rnn_backward(dh, (x, h0, Wx, Wh.T, *cache[4:]))))
+        reversed_read = dict(zip(_SEQ_GRADS, rnn_backward(dh[:, ::-1], cache)))
+        letters = _seq_letters(N, T, D, H)
+        for k in _SEQ_GRADS:
+            known = [
+                (no_transpose[k], "the gradient carried back to the previous step misses the transpose on Wh: "
+                                  "dh_prev = da @ Wh.T (Wh is square, so the shape cannot catch this)."),
+                (reversed_read[k], "dh is read in reversed time order: the step that handles h_t must add "
+                                   "dh[:, t]."),
+            ]
+            if k == "dWh":
+                known.append((ref["dWh"].T, "dWh is transposed: each step adds h_prev.T @ da, and (H, H) hides "
+                                            "the mistake."))
+            ctx.compare(k, grads[k], ref[k], letters=letters[k][1], known=known,
+                        factors={"N (the batch size)": N, "T (the sequence length)": T,
+                                 "N*T (the number of positions)": N * T})
+
+    inputs, h, cache, dh = make(2, 3, 4, 5, np.float32)
+    grads = student(dh, cache, "float32 inputs")
+    ref = dict(zip(_SEQ_GRADS, rnn_backward(dh, cache)))
+    for k in _SEQ_GRADS:
+        ctx.compare(k, grads[k], ref[k], letters=_seq_letters(2, 3, 4, 5)[k][1], tol=TOL32)
+    return (f"all five gradients agree with numerical gradients and rnnlab on {len(SEQ_SIZES)} random "
+            f"sequences and a float32 one; gradients flow backwards in time from every step, and calling "
+            f"twice gives the same result.")
+
