@@ -71,6 +71,9 @@ def check_rnn_backward(fn, rng, ctx):
     again = student(dh, cache, case)
     ctx.repeatable([grads[k] for k in _SEQ_GRADS], [again[k] for k in _SEQ_GRADS], _SEQ_GRADS)
 
+    # Name the mistake when ONE structured variant of BPTT explains all five gradients.
+    _name_variant(grads, dh, cache)
+
     # Probe 1: a gradient only at the first step may reach x_0 and h0, never later inputs.
     dh_first = np.zeros_like(dh)
     dh_first[:, 0] = dh[:, 0]
@@ -86,10 +89,13 @@ def check_rnn_backward(fn, rng, ctx):
     dh_last = np.zeros_like(dh)
     dh_last[:, -1] = dh[:, -1]
     got = student(dh_last, cache, case + ", dh nonzero only at t=T-1")
-    if not np.any(got["dx"][:, :-1]) or not np.any(got["dh0"]):
+    if not np.any(got["dx"][:, :-1]):
         raise Failed("the gradient from later time steps is missing: the total gradient on h_t is dh[:, t] "
                       "plus dh_next, carried back from step t+1 (a gradient given only at the last step "
                       "never reached the earlier steps).")
+    if not np.any(got["dh0"]):
+        raise Failed("dh0 is all zeros: after the loop, the gradient carried back from step 0 is the gradient "
+                     "on h0; return it as dh0.")
 
     # Ground truth: numerical gradients of rnnlab's rnn_forward on the first case.
     numeric = {}
@@ -117,9 +123,10 @@ def check_rnn_backward(fn, rng, ctx):
             if k == "dWh":
                 known.append((ref["dWh"].T, "dWh is transposed: each step adds h_prev.T @ da, and (H, H) hides "
                                             "the mistake."))
+            _name_variant(grads, dh, cache)
             ctx.compare(k, grads[k], ref[k], letters=letters[k][1], known=known,
                         factors={"N (the batch size)": N, "T (the sequence length)": T,
-                                 "N*T (the number of positions)": N * T})
+                                 "N*T (the number of positions)": N * T}, time_axis=1 if k == "dx" else None)
 
     inputs, h, cache, dh = make(2, 3, 4, 5, np.float32)
     grads = student(dh, cache, "float32 inputs")
@@ -130,3 +137,86 @@ def check_rnn_backward(fn, rng, ctx):
             f"sequences and a float32 one; gradients flow backwards in time from every step, and calling "
             f"twice gives the same result.")
 
+
+
+def bptt_variant(dh, cache, *, carry="Wh.T", summed=("dWx", "dWh", "db"), h_prev="h_{t-1}", deriv="h_t",
+                 upstream="every step", dh0="carry", direction="backward", read="dh[:, t]"):
+    """The five gradients of BPTT written with the given choices; the defaults are right.
+
+    Only used to NAME a student's mistake (each switch is one classic mistake).
+    """
+    x, h0, Wx, Wh, h, _ = cache
+    N, T, _ = x.shape
+    dx = np.zeros_like(x)
+    acc = {"dWx": np.zeros_like(Wx), "dWh": np.zeros_like(Wh), "db": np.zeros(Wh.shape[0], x.dtype)}
+    dh_next = dh[:, -1].copy() if upstream == "last twice" else np.zeros_like(h0)
+    da = np.zeros_like(h0)
+    steps = reversed(range(T)) if direction == "backward" else range(T)
+    for t in steps:
+        prev = {"h_{t-1}": h0 if t == 0 else h[:, t - 1], "h0": h0, "h_t": h[:, t], "wrap": h[:, t - 1]}[h_prev]
+        up = dh[:, t] if read == "dh[:, t]" else dh[:, T - 1 - t]
+        if upstream == "last only":
+            up = dh[:, t] if t == T - 1 else np.zeros_like(up)
+        total = up + dh_next
+        factor = {"h_t": 1 - h[:, t] ** 2, "h_{t-1}": 1 - (h0 if t == 0 else h[:, t - 1]) ** 2,
+                  "none": 1.0}[deriv]
+        da = total * factor
+        dx[:, t] = da @ Wx.T
+        for k, contrib in (("dWx", x[:, t].T @ da), ("dWh", prev.T @ da), ("db", da.sum(0))):
+            acc[k] = acc[k] + contrib if k in summed else contrib
+        dh_next = {"Wh.T": da @ Wh.T, "none": np.zeros_like(h0), "Wh": da @ Wh, "skip": da,
+                   "before tanh'": total @ Wh.T}[carry]
+    last = {"carry": dh_next, "da": da, "zero": np.zeros_like(h0)}[dh0]
+    return {"dx": dx, "dh0": last, "dWx": acc["dWx"], "dWh": acc["dWh"], "db": acc["db"]}
+
+
+_VARIANTS = [
+    ({"carry": "none"}, "the gradient from later time steps is missing: the total gradient on h_t is dh[:, t] plus "
+                        "dh_next, carried back from step t+1."),
+    ({"carry": "Wh"}, "the gradient carried back to the previous step misses the transpose on Wh: "
+                      "dh_next = da @ Wh.T (Wh is square, so the shape cannot catch this)."),
+    ({"carry": "skip"}, "the gradient carried back to the previous step skips Wh: h_{t-1} reaches a_t through "
+                        "h_{t-1} @ Wh, so dh_next = da @ Wh.T, not da itself."),
+    ({"carry": "before tanh'"}, "the gradient carried back to the previous step skips tanh': carry da @ Wh.T with "
+                                "da = (dh[:, t] + dh_next) * (1 - h_t**2), not the total before the tanh."),
+    ({"summed": ("dWh", "db")}, "dWx is not accumulated over time: it is overwritten at every step, so only step "
+                                "0's contribution is left. Use dWx += ... (the weight is shared by all steps)."),
+    ({"summed": ("dWx", "db")}, "dWh is not accumulated over time: it is overwritten at every step, so only step "
+                                "0's contribution is left. Use dWh += ... (the weight is shared by all steps)."),
+    ({"summed": ("dWx", "dWh")}, "db is not accumulated over time: it is overwritten at every step, so only step "
+                                 "0's contribution is left. Use db += ... (the bias is shared by all steps)."),
+    ({"summed": ()}, "dWx, dWh and db are not accumulated over time: each is overwritten at every step, so only "
+                     "step 0's contribution is left. Use += (the parameters are shared by all steps)."),
+    ({"h_prev": "h0"}, "dWh uses h0 at every step: at step t it needs h_{t-1}, the previous state (h0 only at "
+                       "t = 0)."),
+    ({"h_prev": "h_t"}, "dWh uses h_t, the state of the same time step: Wh multiplied the previous state, so "
+                        "each step adds h_{t-1}.T @ da (h0 at t = 0)."),
+    ({"h_prev": "wrap"}, "at t = 0 dWh uses h[:, -1] (the last state, since index -1 wraps around): the state "
+                         "before step 0 is h0."),
+    ({"deriv": "h_{t-1}"}, "tanh' is taken from the wrong time step: da_t = (dh[:, t] + dh_next) * (1 - h_t**2) "
+                           "with h_t, the output of step t, not h_{t-1}."),
+    ({"deriv": "none"}, "the gradient skips the tanh (tanh' is missing): da_t = (dh[:, t] + dh_next) * (1 - h_t**2)."),
+    ({"upstream": "last only"}, "the upstream gradient from the layer above, dh[:, t], is added only at the last "
+                                "step: every step gets dh[:, t] plus the carried dh_next."),
+    ({"upstream": "last twice"}, "the upstream gradient at the last step is counted twice (as the initial dh_next "
+                                 "and again as dh[:, T-1]): start the carry from zeros."),
+    ({"dh0": "da"}, "dh0 is the last da: the gradient on h0 is carried through Wh like every other step, "
+                    "dh0 = da_0 @ Wh.T."),
+    ({"dh0": "zero"}, "dh0 is all zeros: after the loop, the carried gradient is the gradient on h0."),
+    ({"direction": "forward"}, "time runs the wrong way: backpropagation through time goes from t = T-1 down to 0 "
+                               "(`reversed(range(T))`)."),
+    ({"read": "dh[:, T-1-t]"}, "dh is read in reversed time order: the step that handles h_t must add dh[:, t]."),
+]
+
+
+def _name_variant(grads, dh, cache):
+    """Raise the message of the one variant that explains every gradient (of the right dtype)."""
+    ref = dict(zip(_SEQ_GRADS, rnn_backward(dh, cache)))
+    if all(grads[k].dtype == ref[k].dtype and rel_error(grads[k], ref[k]) < 1e-7 for k in _SEQ_GRADS):
+        return
+    if any(grads[k].dtype != ref[k].dtype for k in _SEQ_GRADS):
+        return
+    for kw, message in _VARIANTS:
+        cand = bptt_variant(dh, cache, **kw)
+        if all(probes.close(grads[k], cand[k]) for k in _SEQ_GRADS):
+            raise Failed(message)

@@ -117,25 +117,30 @@ def which_activation(got, pre):
     return None
 
 
-def which_derivative(ratio_got, h, a):
-    """Name the activation derivative a student used from the factor da / dh they applied.
+def derivative_candidates(h, a):
+    """{phrase: factor} of the activation derivatives a student might multiply dh by, h = tanh(a).
 
-    h = tanh(a) is the correct output; returns a phrase or None.
+    The first entry is the right one.  Used to build candidate gradients (factor * dh) and to name
+    the factor a student used.
     """
-    s = 1 / (1 + np.exp(-a))
-    candidates = {
-        "1 - h**2 (correct)": 1 - h**2,
-        "1 - a**2, the derivative taken from the pre-activation a instead of the output h": 1 - a**2,
-        "1 - tanh(h)**2, tanh' evaluated at h, which is already tanh(a)": 1 - np.tanh(h) ** 2,
-        "h * (1 - h), the sigmoid's derivative": h * (1 - h),
-        "1 - h, not 1 - h**2": 1 - h,
-        "h**2 instead of 1 - h**2": h**2,
-        "1 (no activation derivative at all)": np.ones_like(h),
-        "s * (1 - s) of the pre-activation (the sigmoid's derivative)": s * (1 - s),
-        "tanh(a) itself instead of its derivative": np.tanh(a),
-        "1 + h**2 instead of 1 - h**2": 1 + h**2,
-    }
-    for label, c in candidates.items():
+    with np.errstate(all="ignore"):
+        s = 1 / (1 + np.exp(-a))
+        return {
+            "1 - h**2 (correct)": 1 - h**2,
+            "1 - a**2, the derivative taken from the pre-activation a instead of the output h": 1 - a**2,
+            "1 - tanh(h)**2: tanh' evaluated at h_next, but h_next is already tanh(a)": 1 - np.tanh(h) ** 2,
+            "h * (1 - h), the sigmoid's derivative": h * (1 - h),
+            "1 - h instead of 1 - h**2": 1 - h,
+            "1 (no activation derivative at all)": np.ones_like(h),
+            "h**2 instead of 1 - h**2": h**2,
+            "1 + h**2 instead of 1 - h**2": 1 + h**2,
+            "the sigmoid's derivative of the pre-activation, s * (1 - s)": s * (1 - s),
+        }
+
+
+def which_derivative(ratio_got, h, a):
+    """Name the activation derivative a student used from the factor da / dh they applied, or None."""
+    for label, c in derivative_candidates(h, a).items():
         if close(ratio_got, c, 1e-5):
             return label
     return None

@@ -60,32 +60,57 @@ def check_rnn_step_forward(fn, rng, ctx):
     x, h_prev, Wx, Wh, b = case_inputs(N, D, H)
     student_h(x, h_prev, Wx, Wh, b, f"N={N}, D={D}, H={H}")  # structure and shapes first
 
-    # One term at a time: zero the other inputs, so the message can say which term is wrong.
+    # One term at a time: zero the other inputs, so the message can say which term is wrong, and
+    # identify from the values which function was applied to it and to what.
     zx, zh, zb = np.zeros_like(x), np.zeros_like(h_prev), np.zeros_like(b)
     no_tanh = "h_next is missing the tanh: h_next = tanh(a), not the pre-activation a itself."
     terms = [
-        ("the input term x @ Wx", (x, zh, Wx, Wh, zb), [(x @ Wx, no_tanh)]),
-        ("the recurrent term h_prev @ Wh", (zx, h_prev, Wx, Wh, zb), [
-            (np.tanh(h_prev @ Wh.T),
-             "the recurrent term uses Wh transposed: with row vectors it is h_prev @ Wh (Wh is (H, H), so the "
-             "shape cannot catch this)."),
-            (np.zeros((N, H)), "the recurrent term h_prev @ Wh is missing: h_next must depend on h_prev."),
-            (h_prev @ Wh, no_tanh),
+        ("the input term x @ Wx", (x, zh, Wx, Wh, zb), x @ Wx, []),
+        ("the recurrent term h_prev @ Wh", (zx, h_prev, Wx, Wh, zb), h_prev @ Wh, [
+            (h_prev @ Wh.T, "the recurrent term uses Wh transposed: with row vectors it is h_prev @ Wh (Wh is "
+                            "(H, H), so the shape cannot catch this)."),
         ]),
-        ("the bias b", (zx, zh, Wx, Wh, b), [
-            (np.zeros((N, H)), "the bias term b is missing: a = x @ Wx + h_prev @ Wh + b."),
-            (np.broadcast_to(b, (N, H)), no_tanh),
+        ("the bias b", (zx, zh, Wx, Wh, b), np.broadcast_to(b, (N, H)), [
+            (np.full((N, H), b.sum()), "the bias is summed into one number: b is a vector of H biases, one per "
+                                       "hidden unit, added to every row of a."),
         ]),
     ]
-    for label, args, known in terms:
+    tanh_seen = False  # a probe already showed the tanh is there
+    for label, args, term, wrong_pre in terms:
         got = student_h(*args, case=f"only {label} nonzero")
-        try:
-            ctx.compare("h_next", got, rnn_step_forward(*args)[0], letters="(N, H)", known=known)
-        except Failed as f:
-            if "right shape but" in f.message:
-                raise Failed(f"{label} is wrong: with every other input zero, h_next disagrees with "
-                              f"tanh of that term alone.") from None
-            raise
+        if rel_error(got, np.tanh(term)) < TOL:
+            tanh_seen = True
+            continue
+        if not np.all(np.isfinite(got)) or got.dtype != term.dtype:
+            ctx.compare("h_next", got, np.tanh(term), letters="(N, H)")
+        if not np.any(got):
+            missing = {"the bias b": "the bias term b is missing: a = x @ Wx + h_prev @ Wh + b.",
+                       "the recurrent term h_prev @ Wh": "the recurrent term h_prev @ Wh is missing: h_next must "
+                                                         "depend on h_prev."}
+            raise Failed(missing.get(label, f"{label} is missing: with only it nonzero, h_next is all zeros "
+                                            f"(a = x @ Wx + h_prev @ Wh + b)."))
+        act = probes.which_activation(got, term)
+        if act is not None and label == "the bias b" and tanh_seen and act.startswith("no activation"):
+            raise Failed("the bias is added after the tanh: it belongs inside, h_next = tanh(x @ Wx + h_prev @ Wh "
+                         "+ b).")
+        if act is not None and act.startswith("no activation"):
+            raise Failed(no_tanh)
+        if act is not None:
+            raise Failed(f"h_next applies {act} where the course uses tanh: h_next = tanh(a) (probe: {label} "
+                         f"alone).")
+        # tanh is applied, but to something else: identify the pre-activation that was used
+        with np.errstate(all="ignore"):
+            pre = np.arctanh(np.clip(got, -1 + 1e-15, 1 - 1e-15))
+        for cand, message in wrong_pre:
+            if probes.close(pre, cand, 1e-6):
+                raise Failed(message)
+        scale, exact = probes.best_scale(pre, term)
+        if exact and abs(scale - 2) < 1e-6:
+            raise Failed(f"{label} is counted twice: each term appears once in a = x @ Wx + h_prev @ Wh + b.")
+        if exact and abs(scale + 1) < 1e-6:
+            raise Failed(f"{label} enters a with the wrong sign: a = x @ Wx + h_prev @ Wh + b.")
+        raise Failed(f"{label} is wrong: with every other input zero, h_next should be tanh of that term alone, "
+                     f"and it is not.")
 
     for N, D, H in STEP_SIZES:
         args = case_inputs(N, D, H)
@@ -105,6 +130,18 @@ def check_rnn_step_forward(fn, rng, ctx):
 # 2. rnn_step_backward
 # --------------------------------------------------------------------------
 
+
+
+def _shape_hints(N, D, H):
+    """Messages for the wrong shapes a student's gradient typically has."""
+    swapped = "dWx and dWh are swapped in the return: the order is (dx, dh_prev, dWx, dWh, db)."
+    hints = {"db": {(N, H): "Sum db over the batch axis (axis=0).", (N,): "db is summed over the wrong axis: "
+                    "sum da over the batch, axis=0, to get one value per hidden unit (H,)."},
+             "dWx": {}, "dWh": {}}
+    if D != H:
+        hints["dWx"][(H, H)] = swapped
+        hints["dWh"][(D, H)] = swapped
+    return hints
 
 
 def _step_letters(N, D, H):
@@ -136,7 +173,7 @@ def check_rnn_step_backward(fn, rng, ctx):
         grads = dict(zip(_STEP_GRADS, ctx.outputs(out, _STEP_GRADS)))
         shapes = _step_letters(N, D, H)
         for k in _STEP_GRADS:
-            ctx.array(k, grads[k], *shapes[k], shape_hints={(N, H): "Sum db over the batch axis (axis=0)."} if k == "db" else None)
+            ctx.array(k, grads[k], *shapes[k], shape_hints=_shape_hints(N, D, H).get(k))
         return x, h_prev, Wx, Wh, b, h_next, cache, dh_next, grads
 
     N, D, H = STEP_SIZES[0]
@@ -158,24 +195,8 @@ def check_rnn_step_backward(fn, rng, ctx):
         ref = dict(zip(_STEP_GRADS, rnn_step_backward(dh_next, cache)))
         if first == 0:
             ref = numeric
-        da = dh_next * (1 - h_next**2)
-        no_deriv = _wrong_step_grads(dh_next, x, h_prev, Wx, Wh)
-        tanh_twice = _wrong_step_grads(dh_next * (1 - np.tanh(h_next) ** 2), x, h_prev, Wx, Wh)
-        deriv_msg = ("the gradient skips the tanh: multiply dh_next by tanh'(a) = 1 - h_next**2 "
-                     "before the matrix products.")
-        twice_msg = ("tanh' is applied to tanh(h_next), but h_next is already tanh(a): "
-                     "use 1 - h_next**2 (or 1 - np.tanh(a)**2 with the pre-activation a).")
-        known = {
-            "dh_prev": [(da @ Wh, "dh_prev misses the transpose on Wh: a = ... + h_prev @ Wh, so "
-                                  "dh_prev = da @ Wh.T (Wh is square, so the shape cannot catch this).")],
-            "dWh": [((h_prev.T @ da).T, "dWh is transposed: a = ... + h_prev @ Wh gives dWh = h_prev.T @ da, "
-                                        "and (H, H) hides the mistake.")],
-        }
-        letters = _step_letters(N, D, H)
-        for k in _STEP_GRADS:
-            ctx.compare(k, grads[k], ref[k], letters=letters[k][1],
-                        known=[(no_deriv[k], deriv_msg), (tanh_twice[k], twice_msg)] + known.get(k, []),
-                        factors={"N (the batch size)": N}, tol=TOL)
+        a = x @ Wx + h_prev @ Wh + b
+        _diagnose_step_backward(ctx, grads, ref, x, h_prev, Wx, Wh, h_next, a, dh_next)
 
     *_, cache, dh_next, grads32 = run(3, 5, 4, np.float32)
     ref32 = dict(zip(_STEP_GRADS, rnn_step_backward(dh_next, cache)))
@@ -184,3 +205,66 @@ def check_rnn_step_backward(fn, rng, ctx):
     return (f"all five gradients agree with numerical gradients and with rnnlab on {len(STEP_SIZES)} "
             f"random cases and a float32 case; calling twice gives the same result.")
 
+
+_LETTERS = {"dx": "(N, D)", "dh_prev": "(N, H)", "dWx": "(D, H)", "dWh": "(H, H)", "db": "(H,)"}
+_DERIV_FIX = "da = dh_next * (1 - h_next**2), since tanh'(a) = 1 - tanh(a)**2 and h_next = tanh(a)"
+
+
+def _diagnose_step_backward(ctx, grads, ref, x, h_prev, Wx, Wh, h_next, a, dh_next, *, what="dh_next",
+                            extra=None):
+    """Name what is wrong in the five gradients of one step (shared with the BPTT checker).
+
+    Every gradient is da passed through one product; each wrong output is matched against the same
+    products of structured candidates for da (every activation derivative a student might use) and
+    against structured mistakes of the product itself (transposed, the wrong state, a mean).
+    extra: {output: [(candidate, message)]} more candidates from the caller.
+    """
+    N = x.shape[0]
+    right = {k: rel_error(grads[k], ref[k]) < TOL and grads[k].dtype == ref[k].dtype for k in _STEP_GRADS}
+    wrong = [k for k in _STEP_GRADS if not right[k]]
+    if not wrong:
+        return
+    for k in wrong:  # shape, dtype and nan first, with their own messages
+        if grads[k].dtype != ref[k].dtype or not np.all(np.isfinite(grads[k])):
+            ctx.compare(k, grads[k], ref[k], letters=_LETTERS[k])
+    da = dh_next * (1 - h_next**2)
+    variants = {label: _wrong_step_grads(dh_next * factor, x, h_prev, Wx, Wh)
+                for label, factor in probes.derivative_candidates(h_next, a).items()}
+    explained = {}
+    for k in wrong:
+        for label, out in variants.items():
+            if probes.close(grads[k], out[k]):
+                explained[k] = label
+                break
+    if explained and len(set(explained.values())) == 1 and set(explained) == set(wrong):
+        label = next(iter(explained.values()))
+        if label.startswith("1 (no"):
+            label = "no activation derivative: it skips the tanh (dh_next itself is used as da)"
+        names = " and ".join(wrong)
+        if len(wrong) == len(_STEP_GRADS):
+            raise Failed(f"the gradient through the tanh uses {label}: {_DERIV_FIX}; every gradient is built "
+                         f"from that da.")
+        raise Failed(f"{names} {'is' if len(wrong) == 1 else 'are'} computed with {label}, while the other "
+                     f"gradients are right: build {names} from the same {_DERIV_FIX}.")
+    product = {
+        "dh_prev": [(da @ Wh, "dh_prev misses the transpose on Wh: a = ... + h_prev @ Wh, so dh_prev = da @ Wh.T "
+                              "(Wh is square, so the shape cannot catch this)."),
+                    (dh_next, f"dh_prev passes {what} through unchanged: h_prev reaches h_next through Wh and "
+                              f"the tanh, so dh_prev = da @ Wh.T.")],
+        "dWh": [((h_prev.T @ da).T, "dWh is transposed: a = ... + h_prev @ Wh gives dWh = h_prev.T @ da, and "
+                                    "(H, H) hides the mistake."),
+                (h_next.T @ da, "dWh is built from h_next, the new state: the weight Wh multiplied h_prev, so "
+                                "dWh = h_prev.T @ da.")],
+        "dWx": [((x.T @ da) / N, "dWx is N (the batch size) times too small: sum over the batch, do not average.")],
+        "db": [(da.mean(0), "db averages da over the batch: sum it (db = da.sum(axis=0)), as dWx and dWh sum "
+                            "over the batch through their matrix products.")],
+    }
+    for k, cands in (extra or {}).items():
+        product.setdefault(k, []).extend(cands)
+    for k in _STEP_GRADS:
+        if right[k]:
+            continue
+        known = list(product.get(k, []))
+        for label, out in variants.items():
+            known.append((out[k], f"{k} is computed with {label}: use {_DERIV_FIX}."))
+        ctx.compare(k, grads[k], ref[k], letters=_LETTERS[k], known=known, factors={"N (the batch size)": N})

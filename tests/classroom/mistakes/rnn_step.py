@@ -44,9 +44,9 @@ def fwd_no_input(x, h_prev, Wx, Wh, b):
     return np.tanh(h_prev @ Wh + b), None
 
 
-@mistake(F, "elementwise")  # `*` instead of `@` on the recurrence (H, H) broadcasts silently
-def fwd_elementwise_recurrence(x, h_prev, Wx, Wh, b):
-    return np.tanh(x @ Wx + h_prev * np.diag(Wh) + b), None
+@mistake(F, "twice")  # the bias added twice (once in each "linear layer")
+def fwd_bias_twice(x, h_prev, Wx, Wh, b):
+    return np.tanh((x @ Wx + b) + (h_prev @ Wh + b)), None
 
 
 @mistake(F, "tanh applied twice")  # tanh inside and outside
@@ -120,7 +120,7 @@ def bwd_deriv_from_pre(dh_next, cache):  # student recomputes a and uses 1 - a**
     return da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da, da.sum(0)
 
 
-@mistake(B, "tanh(h)")  # "derivative of tanh is 1 - tanh^2" applied to h itself
+@mistake(B, "already tanh(a)")  # "derivative of tanh is 1 - tanh^2" applied to h itself
 def bwd_tanh_of_h(dh_next, cache):
     x, h_prev, Wx, Wh, h = _unpack(cache)
     da = dh_next * (1 - np.tanh(h) ** 2)
@@ -251,7 +251,7 @@ def bwd_inplace(dh_next, cache):
     return da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da, da.sum(0)
 
 
-@mistake(B, "raised")  # column-vector formula Wx @ da.T gives a shape error
+@mistake(B, "transposed")  # column-vector formula Wx @ da.T: a transposed dx
 def bwd_column_formula(dh_next, cache):
     x, h_prev, Wx, Wh, h = _unpack(cache)
     da = dh_next * (1 - h**2)
