@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..optim import clip_grad_norm
+from . import probes
 from .context import compare_parts, exercise
 from .feedback import Failed
 
@@ -43,6 +44,7 @@ def check_clip_grad_norm(fn, rng, ctx):
         total = ctx.call(fn, theirs, max_norm, names=["grads", "max_norm"], case=case, may_change=("grads",))
         if set(theirs) != set(ours):
             raise Failed(f"the keys of grads changed: expected {sorted(ours)}, got {sorted(theirs)}.")
+        _name_norm(theirs, original, max_norm, total)
         for k in ours:
             g0 = original[k]
             own = g0 * (max_norm / np.linalg.norm(g0)) if np.linalg.norm(g0) > max_norm else g0
@@ -73,6 +75,7 @@ def check_clip_grad_norm(fn, rng, ctx):
                 raise Failed("it returned the norm after clipping: return the global norm before clipping.")
             if abs(total - total_ref**2) < 1e-6 * total_ref**2:
                 raise Failed("it returned the squared norm: take the square root of the sum of squares.")
+            _name_norm(None, original, max_norm, total)
             raise Failed(f"it returned {total:.4g}, which is not the global norm of the gradients before "
                           f"clipping.")
 
@@ -84,3 +87,56 @@ def check_clip_grad_norm(fn, rng, ctx):
     return ("clips by one global norm, in place, leaves small gradients alone and returns the norm before "
             "clipping (4 cases, including float32 and other parameter names).")
 
+
+
+def candidate_norms(grads):
+    """{description: value} of the norms a student might compute instead of the global L2 norm."""
+    flat = np.concatenate([g.ravel() for g in grads.values()])
+    two_d = [g.ravel() for g in grads.values() if g.ndim >= 2]
+    out = {
+        "the sum of the arrays' norms, sum(norm(g)), instead of one norm over all entries":
+            float(sum(np.linalg.norm(g) for g in grads.values())),
+        "the sum of absolute values (the L1 norm) instead of the square root of the sum of squares":
+            float(np.abs(flat).sum()),
+        "the largest absolute entry (the max norm) instead of the square root of the sum of squares":
+            float(np.abs(flat).max()),
+        "the root mean square of the entries (a mean where the sum belongs) instead of sqrt(sum of squares)":
+            float(np.sqrt(np.mean(flat**2))),
+        "the squared norm (no square root)": float(np.sum(flat**2)),
+    }
+    if two_d and len(two_d) < len(grads):
+        out["the norm of the matrices only: the global norm includes every array, the biases too"] = float(
+            np.linalg.norm(np.concatenate(two_d)))
+    return out
+
+
+def _name_norm(theirs, original, max_norm, total):
+    """Name the norm behind a wrong common scale (theirs vs original) or a wrong returned total."""
+    right = float(np.sqrt(sum(np.sum(g * g) for g in original.values())))
+    norms = candidate_norms(original)
+    if theirs is not None:
+        scales = []
+        for k, g0 in original.items():
+            s, exact = probes.best_scale(theirs[k], g0)
+            if s is None or not exact:
+                return
+            scales.append(s)
+        s = scales[0]
+        if not all(abs(t - s) <= 1e-9 * max(1, abs(s)) for t in scales) or s <= 0:
+            return
+        want = min(1.0, max_norm / right)
+        if abs(s - want) < 1e-9:
+            return
+        if right > max_norm and abs(s - right / max_norm) < 1e-9 * s:
+            raise Failed("the scale factor is upside down: multiply by max_norm / global_norm (a number below 1 "
+                         "when clipping), not global_norm / max_norm.")
+        for label, value in norms.items():
+            if value > max_norm and abs(s - max_norm / value) < 1e-9 * s:
+                raise Failed(f"the gradients are scaled with {label}: the global norm is "
+                             f"sqrt(sum over every array of the sum of its squared entries).")
+        return
+    if total is not None:
+        for label, value in norms.items():
+            if abs(total - value) < 1e-9 * max(1.0, value):
+                raise Failed(f"the returned norm is {label}: the global norm is sqrt(sum over every array of the "
+                             f"sum of its squared entries).")

@@ -60,7 +60,7 @@ def check_temporal_softmax_loss(fn, rng, ctx):
         p = softmax(scores)
         p2 = softmax(p)
         factors = {"N (the batch size)": N, "T (the sequence length)": T,
-                   "N*T (the number of positions)": N * T}
+                   "N*T (the number of positions)": N * T, "V (the vocabulary size)": V}
         twice = "softmax is applied twice: the scores are turned into probabilities once, then softmax'd again."
         known_d = [
             (-ref_d, "dscores has the wrong sign: it is softmax(scores) minus one_hot(y) (probabilities minus "
@@ -70,6 +70,15 @@ def check_temporal_softmax_loss(fn, rng, ctx):
              "first (the gradient is probabilities minus one_hot(y))."),
             ((p2 - onehot) * (w / count)[..., None], twice),
         ]
+        for axis, what in ((0, "the batch axis (axis 0)"), (1, "the time axis (axis 1)")):
+            e = np.exp(scores - scores.max(axis=axis, keepdims=True))
+            p_axis = e / e.sum(axis=axis, keepdims=True)
+            known_d.append(((p_axis - onehot) * (w / count)[..., None],
+                            f"softmax is taken over the wrong axis, {what}: each position's scores are normalised "
+                            f"over the vocabulary, the last axis (axis=-1, keepdims=True)."))
+        known_d.append(((p - 1) * (w / count)[..., None],
+                        "dscores subtracts 1 from every class: only the target class gets -1, i.e. probabilities "
+                        "minus one_hot(y) (index with y, or use np.eye(V)[y])."))
         if mask is not None:
             known_d.append(((p - onehot) / (N * T), "the mask is ignored: masked positions must get zero gradient "
                                                    "and not count in the mean."))

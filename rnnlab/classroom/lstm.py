@@ -57,7 +57,7 @@ def _order_text(order):
 
 
 def _wrong_lstm_forward(x, h_prev, c_prev, Wx, Wh, b, *, order=_GATES, g_act="tanh", gate_act="sigmoid",
-                        out_tanh=True, forget=True):
+                        out_tanh=True, forget=True, bias=True):
     """(h_next, c_next) as computed by a student with the given mistakes; only used to NAME a wrong answer.
 
     order: the gate each block is read as, e.g. "figo" = the first block is used as f.
@@ -65,7 +65,7 @@ def _wrong_lstm_forward(x, h_prev, c_prev, Wx, Wh, b, *, order=_GATES, g_act="ta
     against rnnlab's lstm_step_forward, which is what students are compared with).
     """
     H = h_prev.shape[1]
-    a = x @ Wx + h_prev @ Wh + b
+    a = x @ Wx + h_prev @ Wh + (b if bias else 0)
     pre = {gate: a[:, k * H:(k + 1) * H] for k, gate in enumerate(order)}
     s = _sigmoid if gate_act == "sigmoid" else np.tanh
     i, f, o = s(pre["i"]), s(pre["f"]), s(pre["o"])
@@ -76,7 +76,7 @@ def _wrong_lstm_forward(x, h_prev, c_prev, Wx, Wh, b, *, order=_GATES, g_act="ta
 
 
 def _wrong_lstm_backward(dh_next, dc_next, cache, *, order=_GATES, use_dc_next=True, h_path=True,
-                         h_path_tanh_grad=True, dc_prev_total=True, g_grad="tanh"):
+                         h_path_tanh_grad=True, dc_prev_total=True, g_grad="tanh", write_order=_GATES):
     """The six gradients of a student with the given mistakes, as a dict; only used to NAME a wrong answer.
 
     cache is rnnlab's (x, h_prev, c_prev, Wx, Wh, gates, tanh_c).  Defaults give the correct
@@ -88,8 +88,10 @@ def _wrong_lstm_backward(dh_next, dc_next, cache, *, order=_GATES, use_dc_next=T
     i, f, g, o = (gates[:, blocks[gate]] for gate in _GATES)
     dc = dc_next if use_dc_next else np.zeros_like(dc_next)
     if h_path:
-        dc = dc + dh_next * o * ((1 - tanh_c**2) if h_path_tanh_grad else 1)
+        deriv = {True: 1 - tanh_c**2, False: 1, "twice": 1 - np.tanh(tanh_c) ** 2}[h_path_tanh_grad]
+        dc = dc + dh_next * o * deriv
     da = np.empty_like(gates)
+    blocks = {gate: slice(k * H, (k + 1) * H) for k, gate in enumerate(write_order)} if order == _GATES else blocks
     da[:, blocks["i"]] = dc * g * i * (1 - i)
     da[:, blocks["f"]] = dc * c_prev * f * (1 - f)
     da[:, blocks["g"]] = dc * i * ((1 - g**2) if g_grad == "tanh" else g * (1 - g))
@@ -127,6 +129,7 @@ _LSTM_FWD_MISTAKES = [
                            "memory can also decrease. The sigmoid is for the gates i, f, o."),
     ({"gate_act": "tanh"}, "the gates i, f, o use tanh: they are fractions in (0, 1), so they use the sigmoid "
                            "(tanh is for the candidate g and for the cell state on the output path)."),
+    ({"bias": False}, "the bias b is missing: a = x @ Wx + h_prev @ Wh + b, one bias per gate unit (4H)."),
     ({"forget": False}, "the forget gate is missing: c_next = f * c_prev + i * g (without f the old memory can "
                         "never be erased)."),
 ] + [({"order": order}, _order_message(order)) for order in _wrong_orders()]
@@ -242,6 +245,12 @@ _LSTM_BWD_MISTAKES = [  # dc_prev_total first: with dc_next = 0 its dc_prev is a
                         "dc = dc_next + dh_next * o * (1 - tanh(c_next)**2), not dc_next alone."),
     ({"h_path_tanh_grad": False}, "the h path into dc skips tanh': h_next = o * tanh(c_next), so "
                                   "dc = dc_next + dh_next * o * (1 - tanh(c_next)**2)."),
+    ({"h_path_tanh_grad": "twice"}, "the h path into dc applies tanh' to tanh(c_next) (tanh twice): tanh_c in "
+                                    "the cache is already tanh(c_next), so tanh' is 1 - tanh_c**2."),
+    ({"write_order": "figo"}, "the input and forget gates are swapped in da: the gradients of the blocks go back in "
+                              "the order [i, f, g, o], di first, then df."),
+    ({"write_order": "ifog"}, "the candidate and output blocks are swapped in da: the gradients go back in the "
+                              "order [i, f, g, o], dg third, do last."),
     ({"g_grad": "sigmoid"}, "dg uses the sigmoid derivative g * (1 - g), but g = tanh(.): its derivative is "
                             "1 - g**2."),
 ] + [({"order": order}, _order_message(order)) for order in _wrong_orders()]

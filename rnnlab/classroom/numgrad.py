@@ -57,6 +57,14 @@ def check_numerical_gradient(fn, rng, ctx):
         (one_sided(f_scalar, x), "it uses a one-sided difference (f(x + eps) - f(x)) / eps, whose error is "
                                  "of order eps; the centred (f(x + eps) - f(x - eps)) / (2 * eps) has error "
                                  "of order eps**2."),
+        (one_sided(f_scalar, x, -1e-5), "it uses a one-sided difference (f(x) - f(x - eps)) / eps, whose error is "
+                                        "of order eps; the centred (f(x + eps) - f(x - eps)) / (2 * eps) has error "
+                                        "of order eps**2."),
+        (np.full_like(x, (f_scalar(x + 1e-5) - f_scalar(x - 1e-5)) / 2e-5),
+         "every entry of x is perturbed at once (x + eps moves all of them): perturb one entry at a time, "
+         "x[i] + eps for each index i, so that grad[i] is the slope along that entry alone."),
+        (exact / 1e-5, "grad is 1/eps times too large: the difference is divided by 2 * eps**2; divide by "
+                       "2 * eps, the distance between x + eps and x - eps."),
         (2 * exact, "grad is 2 times too large: the centred difference divides by 2 * eps, the distance "
                     "between x + eps and x - eps."),
         (np.zeros_like(x), "grad is all zeros: f must be called with the perturbed array (if you perturb a "
