@@ -89,6 +89,10 @@ def check_rnn_backward(fn, rng, ctx):
     dh_last = np.zeros_like(dh)
     dh_last[:, -1] = dh[:, -1]
     got = student(dh_last, cache, case + ", dh nonzero only at t=T-1")
+    if not np.any(got["dx"][:, :-1]) and np.any(got["dh0"]):
+        raise Failed("dx[:, t] misses the gradient carried back from later steps: dx[:, t] = da_t @ Wx.T with da_t "
+                     "from the total gradient dh[:, t] + dh_next (a gradient given only at the last step reached "
+                     "dh0 but no earlier dx).")
     if not np.any(got["dx"][:, :-1]):
         raise Failed("the gradient from later time steps is missing: the total gradient on h_t is dh[:, t] "
                       "plus dh_next, carried back from step t+1 (a gradient given only at the last step "
@@ -220,3 +224,34 @@ def _name_variant(grads, dh, cache):
         cand = bptt_variant(dh, cache, **kw)
         if all(probes.close(grads[k], cand[k]) for k in _SEQ_GRADS):
             raise Failed(message)
+    # A shared parameter's gradient is a sum over steps: name a step that is missing or the only one kept.
+    x, h0, Wx, Wh, h, _ = cache
+    T = x.shape[1]
+    das = _step_das(dh, cache)
+    prevs = [h0] + [h[:, t - 1] for t in range(1, T)]
+    contrib = {"dWx": [x[:, t].T @ das[t] for t in range(T)], "dWh": [prevs[t].T @ das[t] for t in range(T)],
+               "db": [das[t].sum(0) for t in range(T)]}
+    for k, parts in contrib.items():
+        if probes.close(grads[k], ref[k], 1e-7):
+            continue
+        total = sum(parts)
+        for t in range(T):
+            first = " (the step whose previous state is h0)" if k == "dWh" and t == 0 else ""
+            if probes.close(grads[k], total - parts[t]):
+                raise Failed(f"{k} misses the contribution of time step {t}{first}: sum over every step "
+                             f"t = 0 .. T-1.")
+            if T > 1 and probes.close(grads[k], parts[t]):
+                raise Failed(f"{k} holds the contribution of time step {t} only: accumulate it over every step "
+                             f"(+=), the parameter is shared by all steps.")
+
+
+def _step_das(dh, cache):
+    """da_t of the correct BPTT, t = 0 .. T-1."""
+    x, h0, Wx, Wh, h, _ = cache
+    T = x.shape[1]
+    das = [None] * T
+    dh_next = np.zeros_like(h0)
+    for t in reversed(range(T)):
+        das[t] = (dh[:, t] + dh_next) * (1 - h[:, t] ** 2)
+        dh_next = das[t] @ Wh.T
+    return das

@@ -61,6 +61,8 @@ def gru_variant(x, h_prev, Wx, Wh, b, b_hn, *, order=GATES, update="pytorch", re
         rec = ah[:, blk["n"]] + bias
     elif bhn == "inside":
         rec = r * (ah[:, blk["n"]] + bias)
+    elif bhn == "twice":
+        rec = r * (ah[:, blk["n"]] + bias) + bias
     else:
         rec = r * ah[:, blk["n"]] + bias
     pre_n = ax[:, blk["n"]] + rec
@@ -86,6 +88,8 @@ _FWD_MISTAKES = [
                         "n = tanh(x @ Wx_n + b_n + r * (h_prev @ Wh_n + b_hn))."),
     ({"bhn": "outside"}, "b_hn is added outside the reset gate: it belongs inside, r * (h_prev @ Wh_n + b_hn), "
                          "which is why it is a separate bias."),
+    ({"bhn": "twice"}, "b_hn is added twice, inside and outside the reset gate: it belongs only inside, "
+                       "r * (h_prev @ Wh_n + b_hn)."),
     ({"use_bhn": False}, "b_hn is missing: the candidate is n = tanh(x @ Wx_n + b_n + r * (h_prev @ Wh_n + b_hn))."),
     ({"n_act": "sigmoid"}, "the candidate n uses a sigmoid: it is tanh(...), values in (-1, 1); the sigmoid is "
                            "for the gates r and z."),
@@ -256,8 +260,12 @@ def check_gru_step_backward(fn, rng, ctx):
                     raise Failed(message)
         for k in _COMPARE_ORDER:
             try:
+                da_h_dx = _da_h_dx(dh, cache)
+                extra = [(da_h_dx, "dx is built from the recurrent-side gradient (the candidate block scaled by "
+                                   "r): x reaches the candidate without the reset gate, so dx = da_x @ Wx.T.")] \
+                    if k == "dx" else []
                 ctx.compare(k, grads[k], ref[k], letters=_letters(*cache[0].shape, H)[k][1],
-                            known=[(w[k], m) for w, m in wrong])
+                            known=extra + [(w[k], f"{k} is wrong: {m}") for w, m in wrong])
             except Failed as f:
                 if k in ("db", "dWx", "dWh") and "right shape but" in f.message:
                     blocks = [g for g in GATES
@@ -295,3 +303,13 @@ def check_gru_step_backward(fn, rng, ctx):
         ctx.compare(k, g32[k], ref32[k], letters=_letters(3, 5, 4)[k][1], tol=TOL32)
     return (f"all six gradients agree with numerical gradients and rnnlab on {len(STEP_SIZES)} random cases and "
             f"a float32 case; calling twice gives the same result.")
+
+
+def _da_h_dx(dh, cache):
+    """dx computed with the recurrent-side da (a classic slip), for naming it."""
+    x, h_prev, Wx, Wh, gates, hn = cache
+    H = h_prev.shape[1]
+    r, z, n = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:]
+    dn = dh * (1 - z) * (1 - n**2)
+    da_h = np.hstack([dn * hn * r * (1 - r), dh * (h_prev - n) * z * (1 - z), dn * r])
+    return da_h @ Wx.T

@@ -84,10 +84,23 @@ def check_temporal_softmax_loss(fn, rng, ctx):
                                                    "and not count in the mean."))
             known_d.append(((p - onehot) * (w / (N * T))[..., None],
                             "with a mask, divide by the number of unmasked positions, not by N*T."))
-        ctx.compare("dscores", dscores, ref_d, letters="(N, T, V)", known=known_d, factors=factors)
+        try:
+            ctx.compare("dscores", dscores, ref_d, letters="(N, T, V)", known=known_d, factors=factors)
+        except Failed as f:
+            if mask is None or "right shape but" not in f.message:
+                raise
+            bad = ~np.isclose(dscores, ref_d, rtol=1e-7, atol=1e-12).all(axis=-1)
+            where = ("at masked positions (they must get zero gradient)" if not bad[mask].any()
+                     else "at unmasked positions too" if bad[~mask].any() else "at unmasked positions only")
+            raise Failed(f"with a mask, dscores is wrong {where}: the mask weights each position's loss term "
+                         f"(1 counted, 0 ignored) and the mean divides by the number of counted positions; it does "
+                         f"not change the scores.") from None
         logp_y = np.log(np.take_along_axis(p, y[..., None], -1)[..., 0])
         logp2_y = np.log(np.take_along_axis(p2, y[..., None], -1)[..., 0])
-        known_l = [(np.array(-(w * logp2_y).sum() / count), twice)]
+        known_l = [(np.array(-(w * logp2_y).sum() / count), twice),
+                   (np.array(-(w * np.exp(logp_y)).sum() / count),
+                    "the loss averages the probability of the target, not its log: the cross-entropy is "
+                    "-log softmax(scores)[y], averaged over the positions.")]
         if mask is not None:
             known_l.append((np.array(-logp_y.mean()), "the mask is ignored in the loss: only unmasked "
                                                        "positions count."))

@@ -57,7 +57,7 @@ def _order_text(order):
 
 
 def _wrong_lstm_forward(x, h_prev, c_prev, Wx, Wh, b, *, order=_GATES, g_act="tanh", gate_act="sigmoid",
-                        out_tanh=True, forget=True, bias=True):
+                        out_tanh=True, forget=True, bias=True, recurrent=True):
     """(h_next, c_next) as computed by a student with the given mistakes; only used to NAME a wrong answer.
 
     order: the gate each block is read as, e.g. "figo" = the first block is used as f.
@@ -65,7 +65,7 @@ def _wrong_lstm_forward(x, h_prev, c_prev, Wx, Wh, b, *, order=_GATES, g_act="ta
     against rnnlab's lstm_step_forward, which is what students are compared with).
     """
     H = h_prev.shape[1]
-    a = x @ Wx + h_prev @ Wh + (b if bias else 0)
+    a = x @ Wx + (h_prev @ Wh if recurrent else 0) + (b if bias else 0)
     pre = {gate: a[:, k * H:(k + 1) * H] for k, gate in enumerate(order)}
     s = _sigmoid if gate_act == "sigmoid" else np.tanh
     i, f, o = s(pre["i"]), s(pre["f"]), s(pre["o"])
@@ -129,6 +129,8 @@ _LSTM_FWD_MISTAKES = [
                            "memory can also decrease. The sigmoid is for the gates i, f, o."),
     ({"gate_act": "tanh"}, "the gates i, f, o use tanh: they are fractions in (0, 1), so they use the sigmoid "
                            "(tanh is for the candidate g and for the cell state on the output path)."),
+    ({"recurrent": False}, "the recurrent term h_prev @ Wh is missing from a = x @ Wx + h_prev @ Wh + b: without "
+                           "it the gates cannot depend on the previous state."),
     ({"bias": False}, "the bias b is missing: a = x @ Wx + h_prev @ Wh + b, one bias per gate unit (4H)."),
     ({"forget": False}, "the forget gate is missing: c_next = f * c_prev + i * g (without f the old memory can "
                         "never be erased)."),

@@ -63,6 +63,8 @@ def check_numerical_gradient(fn, rng, ctx):
         (np.full_like(x, (f_scalar(x + 1e-5) - f_scalar(x - 1e-5)) / 2e-5),
          "every entry of x is perturbed at once (x + eps moves all of them): perturb one entry at a time, "
          "x[i] + eps for each index i, so that grad[i] is the slope along that entry alone."),
+        (exact * np.abs(x), "grad is scaled by |x| entry by entry: the step is eps * |x[i]| but the division is by "
+                            "2 * eps; use the same absolute step eps for every entry."),
         (exact / 1e-5, "grad is 1/eps times too large: the difference is divided by 2 * eps**2; divide by "
                        "2 * eps, the distance between x + eps and x - eps."),
         (2 * exact, "grad is 2 times too large: the centred difference divides by 2 * eps, the distance "

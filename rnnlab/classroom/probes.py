@@ -65,7 +65,7 @@ def simple_transform(name, got, expected, factors=None):
         return f"{name} is transposed (a square matrix, so the shape cannot show it)."
     s, exact = best_scale(got, expected)
     if exact and s is not None:
-        named = factor_name(s, {"2": 2, **(factors or {})})
+        named = factor_name(s, {**(factors or {}), "2": 2})
         if named:
             return f"{name} is off by a constant factor: it is {named}."
         return (f"{name} has the right direction but the wrong size (scaled by {s:.3g}): check which sum, "

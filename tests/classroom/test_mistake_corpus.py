@@ -24,7 +24,7 @@ def diagnose(exercise, fn):
 
 def named(exercise, fn, phrase):
     result = diagnose(exercise, fn)
-    return (not result) and phrase.lower() in str(result).lower(), result
+    return (not result) and phrase.lower() in result.message.lower(), result
 
 
 def test_the_corpus_is_large_and_covers_every_exercise():

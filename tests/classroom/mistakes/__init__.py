@@ -32,5 +32,5 @@ def correct(exercise):
 
 
 def load():
-    from . import bptt, clipping, gru, loss, lstm, numgrad, rnn_step, sampling  # noqa: F401 - they register
+    from . import bptt, clipping, gru, holdout, loss, lstm, numgrad, rnn_step, sampling  # noqa: F401 - they register
     return MISTAKES, CORRECT
