@@ -39,6 +39,8 @@ def test_the_corpus_is_large_and_covers_every_exercise():
 def test_mistake_is_named(exercise, fn, phrase):
     ok, result = named(exercise, fn, phrase)
     assert ok, f"expected {phrase!r} in: {result}"
+    # short plain sentences, never an array of values
+    assert len(result.message) < 500 and "[[" not in result.message and "array(" not in result.message
 
 
 @pytest.mark.parametrize("exercise, fn", CORRECT, ids=[f"{e}-{f.__name__}" for e, f in CORRECT])
