@@ -61,7 +61,7 @@ def test_course_notebooks_do_not_redefine_package_maths(nb):
     """The maths lives in rnnlab; a notebook may not carry a second, untested copy."""
     path, data = nb
     if "classroom" in path.parts:
-        return  # exercise notebooks hold student copies by design, checked by rnnlab.classroom
+        return  # exercise notebooks hold student copies by design, checked by rnnlab.classroom.checks
     names = ("rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
              "temporal_softmax_loss", "numerical_gradient", "clip_grad_norm", "embedding_backward")
     for c in data["cells"]:
