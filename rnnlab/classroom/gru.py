@@ -254,6 +254,8 @@ def check_gru_step_backward(fn, rng, ctx):
         H = cache[1].shape[1]
         wrong = [(gru_backward_variant(dh, cache, **kw), m) for kw, m in _BWD_MISTAKES]
         bad = [k for k in _GRADS if grads[k].dtype == ref[k].dtype and rel_error(grads[k], ref[k]) >= TOL]
+        if probes.all_negated([grads[k] for k in _GRADS], [ref[k] for k in _GRADS]):
+            raise Failed("every gradient has the wrong sign: each is exactly the negative of the right one.")
         if bad:  # a variant is named only when it explains every output
             for cand, message in wrong:
                 if all(probes.close(grads[k], cand[k]) for k in _GRADS):

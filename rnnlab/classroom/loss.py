@@ -90,6 +90,10 @@ def check_temporal_softmax_loss(fn, rng, ctx):
             if mask is None or "right shape but" not in f.message:
                 raise
             bad = ~np.isclose(dscores, ref_d, rtol=1e-7, atol=1e-12).all(axis=-1)
+            loss_right = abs(float(loss) - float(ref_loss)) < 1e-7 * max(1.0, abs(float(ref_loss)))
+            if loss_right and not bad[mask].any():
+                raise Failed("the mask is used in the loss but not in its gradient: masked positions must get zero "
+                             "gradient in dscores, as they get zero weight in the loss.") from None
             where = ("at masked positions (they must get zero gradient)" if not bad[mask].any()
                      else "at unmasked positions too" if bad[~mask].any() else "at unmasked positions only")
             raise Failed(f"with a mask, dscores is wrong {where}: the mask weights each position's loss term "
@@ -106,8 +110,15 @@ def check_temporal_softmax_loss(fn, rng, ctx):
                                                        "positions count."))
             known_l.append((np.array(-(w * logp_y).sum() / (N * T)),
                             "with a mask, divide the loss by the number of unmasked positions, not by N*T."))
-        ctx.compare("the loss", np.array(loss), np.array(ref_loss), letters="()", known=known_l,
-                    factors=factors)
+        try:
+            ctx.compare("the loss", np.array(loss), np.array(ref_loss), letters="()", known=known_l,
+                        factors=factors)
+        except Failed as f:
+            if "right direction" not in f.message and "right shape" not in f.message:
+                raise
+            raise Failed("the loss is wrong while dscores is right: compute it from the same log-probabilities, "
+                         "log_softmax = shifted - log(sum(exp(shifted))) with ONE shift, then -mean over the "
+                         "positions of the target's entry.") from None
         if scores.dtype == np.float32 and dscores.dtype != np.float32:
             raise Failed("dscores should keep the dtype of scores (float32 here).")
 

@@ -96,7 +96,7 @@ def _wrong_lstm_backward(dh_next, dc_next, cache, *, order=_GATES, use_dc_next=T
     da[:, blocks["f"]] = dc * c_prev * f * (1 - f)
     da[:, blocks["g"]] = dc * i * ((1 - g**2) if g_grad == "tanh" else g * (1 - g))
     da[:, blocks["o"]] = dh_next * tanh_c * o * (1 - o)
-    dc_prev = (dc if dc_prev_total else dc_next) * f
+    dc_prev = (dc if dc_prev_total else dc_next) * (f if dc_prev_total != "no f" else 1)
     return {"dx": da @ Wx.T, "dh_prev": da @ Wh.T, "dc_prev": dc_prev, "dWx": x.T @ da, "dWh": h_prev.T @ da,
             "db": da.sum(axis=0)}
 
@@ -247,6 +247,7 @@ _LSTM_BWD_MISTAKES = [  # dc_prev_total first: with dc_next = 0 its dc_prev is a
                         "dc = dc_next + dh_next * o * (1 - tanh(c_next)**2), not dc_next alone."),
     ({"h_path_tanh_grad": False}, "the h path into dc skips tanh': h_next = o * tanh(c_next), so "
                                   "dc = dc_next + dh_next * o * (1 - tanh(c_next)**2)."),
+    ({"dc_prev_total": "no f"}, "dc_prev misses the forget gate: c_next = f * c_prev + i * g, so dc_prev = dc * f."),
     ({"h_path_tanh_grad": "twice"}, "the h path into dc applies tanh' to tanh(c_next) (tanh twice): tanh_c in "
                                     "the cache is already tanh(c_next), so tanh' is 1 - tanh_c**2."),
     ({"write_order": "figo"}, "the input and forget gates are swapped in da: the gradients of the blocks go back in "
@@ -312,6 +313,9 @@ def check_lstm_step_backward(fn, rng, ctx):
         N, D = cache[0].shape
         H = cache[1].shape[1]
         wrong = [(_wrong_lstm_backward(dh_next, dc_next, cache, **kw), msg) for kw, msg in _LSTM_BWD_MISTAKES]
+        if probes.all_negated([grads[k] for k in _LSTM_GRADS], [ref[k] for k in _LSTM_GRADS]):
+            raise Failed("every gradient has the wrong sign: each is exactly the negative of the right one (the "
+                         "sign error is in dc or in the upstream gradients, before the gate blocks).")
         _joint_match([grads[k] for k in _LSTM_GRADS], [ref[k] for k in _LSTM_GRADS],
                      [([w[k] for k in _LSTM_GRADS], m) for w, m in wrong])
         letters = _lstm_letters(N, D, H)

@@ -73,6 +73,11 @@ def simple_transform(name, got, expected, factors=None):
     return None
 
 
+def all_negated(got, ref):
+    """True when every output is exactly the negative of the right one (and not zero)."""
+    return all(np.any(r) and close(g, -r) for g, r in zip(got, ref))
+
+
 def time_shift(name, got, expected, t_axis=1):
     """For outputs with a time axis: shifted by one step, or right at only one step."""
     T = expected.shape[t_axis]
