@@ -61,6 +61,8 @@ def check_temporal_softmax_loss(fn, rng, ctx):
         p2 = softmax(p)
         factors = {"N (the batch size)": N, "T (the sequence length)": T,
                    "N*T (the number of positions)": N * T, "V (the vocabulary size)": V}
+        if mask is not None:
+            factors["the number of unmasked positions"] = float(count)
         twice = "softmax is applied twice: the scores are turned into probabilities once, then softmax'd again."
         known_d = [
             (-ref_d, "dscores has the wrong sign: it is softmax(scores) minus one_hot(y) (probabilities minus "

@@ -44,3 +44,21 @@ def test_no_grading_seed_is_in_any_notebook():
     for path in list(root.glob("source/*/*.ipynb")) + list(root.glob("release/*/*.ipynb")):
         text = path.read_text()
         assert not any(str(s) in text for s in hidden.DEFAULT_SEEDS), path.name
+
+
+def test_grading_writes_nothing_to_stderr(capfd):
+    import warnings
+
+    """nbgrader gives 0 points to a cell with stderr output: an overflowing student function must not
+    make the grader print a warning."""
+
+    def overflowing(x, h_prev, Wx, Wh, b):
+        a = 1000 * (x @ Wx + h_prev @ Wh + b)
+        return 2 / (1 + np.exp(-2 * a)) - 1, None  # tanh written through exp: overflows, and is wrong scaled
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        points = hidden.grade("rnn_step_forward", overflowing)
+    assert points == 0.0
+    assert [str(w.message) for w in seen] == []  # a warning would be printed on stderr in a kernel
+    assert capfd.readouterr().err == ""
