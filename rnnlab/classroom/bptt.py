@@ -83,6 +83,9 @@ def check_rnn_backward(fn, rng, ctx):
         if rel_error(got["dx"], reversed_read) < MATCH:
             raise Failed("dh is read in reversed time order: the step that handles h_t must add dh[:, t] "
                           "(a gradient given only at t=0 showed up at the last step).")
+        shifted = probes.time_shift("dx", got["dx"], rnn_backward(dh_first, cache)[0], t_axis=1)
+        if shifted:
+            raise Failed(shifted)
         raise Failed("time runs the wrong way: a gradient given only at step 0 changed dx at later steps. "
                       "Backpropagation through time goes from t = T-1 down to 0 (`reversed(range(T))`).")
     # Probe 2: a gradient only at the last step must reach every earlier step through Wh.
@@ -224,6 +227,17 @@ def _name_variant(grads, dh, cache):
         cand = bptt_variant(dh, cache, **kw)
         if all(probes.close(grads[k], cand[k]) for k in _SEQ_GRADS):
             raise Failed(message)
+    # One output alone built without the carried gradient (the others right).
+    local = bptt_variant(dh, cache, carry="none")
+    four = ("dx", "dWx", "dWh", "db")
+    wrong = [k for k in four if not probes.close(grads[k], ref[k], 1e-7)]
+    if wrong and all(probes.close(grads[k], local[k]) for k in wrong):
+        if len(wrong) == len(four):
+            raise Failed("the gradient from later time steps is missing: the total gradient on h_t is dh[:, t] "
+                         "plus dh_next, carried back from step t+1.")
+        raise Failed(f"{' and '.join(wrong)} {'misses' if len(wrong) == 1 else 'miss'} the gradient carried back "
+                     f"from later steps: build {'it' if len(wrong) == 1 else 'them'} from the same total "
+                     f"da_t = (dh[:, t] + dh_next) * (1 - h_t**2) as the other gradients.")
     # A shared parameter's gradient is a sum over steps: name a step that is missing or the only one kept.
     x, h0, Wx, Wh, h, _ = cache
     T = x.shape[1]

@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rnnlab.classroom as C  # noqa: E402
-from mistakes import load  # noqa: E402
+from mistakes import KNOWN_MISSES, load  # noqa: E402
 
 MISTAKES, CORRECT = load()
 
@@ -44,6 +44,13 @@ def test_mistake_is_named(exercise, fn, phrase):
     assert 0 <= result.score < 1  # partial credit, never full points for a wrong function
 
 
+@pytest.mark.xfail(strict=True, reason="a known miss: the feedback does not name this mistake yet")
+@pytest.mark.parametrize("exercise, fn, phrase", KNOWN_MISSES, ids=[f"{e}-{f.__name__}" for e, f, _ in KNOWN_MISSES])
+def test_known_miss_is_still_not_named(exercise, fn, phrase):
+    ok, result = named(exercise, fn, phrase)
+    assert ok, f"expected {phrase!r} in: {result}"
+
+
 @pytest.mark.parametrize("exercise, fn", CORRECT, ids=[f"{e}-{f.__name__}" for e, f in CORRECT])
 def test_correct_variant_passes(exercise, fn):
     result = diagnose(exercise, fn)
@@ -62,6 +69,7 @@ def report():
         rows = by.get(exercise, [])
         print(f"{exercise:26s} {sum(r[2] for r in rows):3d} / {len(rows):3d}")
     print(f"{'all':26s} {total:3d} / {len(MISTAKES):3d} = {total / len(MISTAKES):.1%}")
+    print(f"known misses (not named yet, strict xfail): {len(KNOWN_MISSES)}")
     passed = sum(bool(diagnose(e, f)) for e, f in CORRECT)
     print(f"correct variants accepted: {passed} / {len(CORRECT)}")
     for exercise, rows in by.items():
