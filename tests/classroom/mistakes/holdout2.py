@@ -121,7 +121,7 @@ def gru_db_from_dah(dh_next, cache):
 
 
 @known_miss("numerical_gradient", "df")
-def numgrad_df_transposed(f, x, df=None, eps=1e-5):
+def numgrad_df_averaged(f, x, df=None, eps=1e-5):
     g = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         xp, xm = x.copy(), x.copy(); xp[i] += eps; xm[i] -= eps
