@@ -194,6 +194,8 @@ def check_lstm_step_forward(fn, rng, ctx):
             except Failed as f:
                 # a generic "wrong values" becomes a sentence about the part of the step this probe isolates
                 if hint and any(m in f.message for m in _GENERIC_VALUE_MESSAGES):
+                    if name == "c_next":
+                        _name_gates_on_c(c_next, args)
                     raise Failed(hint) from None
                 raise
 
@@ -378,3 +380,39 @@ def check_lstm_step_backward(fn, rng, ctx):
     return (f"all six gradients agree with rnnlab with a gradient on c_next only and on h_next only, and with "
             f"numerical gradients and rnnlab on {len(STEP_SIZES)} random cases and a float32 case; calling "
             f"twice gives the same result.")
+
+
+def _name_gates_on_c(c_next, args):
+    """Which gates multiply each part of c_next: c_next = (gates) * c_prev + (gates) * g, for every subset
+    of the gates {i, f, o}; raise a sentence when exactly one split fits and it is not [f] and [i]."""
+    from itertools import combinations
+
+    x, h_prev, c_prev, Wx, Wh, b = args
+    H = h_prev.shape[1]
+    a = x @ Wx + h_prev @ Wh + b
+    gate = {"i": _sigmoid(a[:, :H]), "f": _sigmoid(a[:, H:2 * H]), "o": _sigmoid(a[:, 3 * H:])}
+    g = np.tanh(a[:, 2 * H:3 * H])
+    subsets = [c for r in range(4) for c in combinations("ifo", r)]
+
+    def prod(names):
+        out = np.ones_like(g)
+        for n in names:
+            out = out * gate[n]
+        return out
+
+    keeps = subsets if np.any(c_prev) else [("f",)]  # with c_prev = 0 only the write can be seen
+    fits = [(keep, write) for keep in keeps for write in subsets
+            if probes.close(c_next, prod(keep) * c_prev + prod(write) * g)]
+    if len(fits) != 1 or fits[0] == (("f",), ("i",)):
+        return
+
+    def text(names, what):
+        return " * ".join([*names, what]) if names else what
+
+    keep, write = fits[0]
+    if not np.any(c_prev):
+        raise Failed(f"with c_prev = 0, c_next is {text(write, 'g')}: the new memory is i * g, the input gate "
+                     f"times the candidate (the forget gate f scales only the old memory, c_next = f * c_prev + "
+                     f"i * g).")
+    raise Failed(f"c_next is computed as {text(keep, 'c_prev')} + {text(write, 'g')}: the forget gate f scales "
+                 f"the old memory and the input gate i the candidate, c_next = f * c_prev + i * g.")
