@@ -95,6 +95,10 @@ def check_numerical_gradient(fn, rng, ctx):
     ctx.compare("grad", got, df @ A.T, letters="x.shape", known=[
         (np.ones_like(df) @ A.T, "df is ignored: for an array-valued f the gradient of sum(f(x) * df) is "
                                  "wanted, so multiply the difference by df before summing."),
+        ((np.ones_like(df) @ A.T) * df.mean(), "df is reduced to one number (its mean): multiply the difference "
+                                               "f(x + eps) - f(x - eps) by df entry by entry, then sum."),
+        ((np.ones_like(df) @ A.T) * df.sum(), "df is reduced to one number (its sum): multiply the difference "
+                                              "f(x + eps) - f(x - eps) by df entry by entry, then sum."),
     ])
 
     # A real layer: the gradient of rnn_forward with respect to Wh.
