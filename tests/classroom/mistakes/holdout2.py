@@ -1,6 +1,6 @@
-"""A third batch, written after the second round of probes and run once (9 of 12 then got their
-phrase; 3 were known misses, two named since, tested as strict xfail so that naming them later is noticed).  Written
-compactly; each is a plausible hand-in."""
+"""A third batch, written after the second round of probes and run once: 9 of 12 then got their
+phrase and 3 were not named; two of those are named since, the third is a known miss (strict xfail,
+so that naming it later is noticed).  Each is a plausible hand-in, written compactly."""
 
 import numpy as np
 
