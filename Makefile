@@ -16,18 +16,24 @@ EXTRAS := dev$(if $(filter 1,$(WITH_TORCH)),$(comma)torch,)$(if $(filter 1,$(WIT
 
 .PHONY: setup lab test test-fast test-browser release benchmark images clean
 
+# pip runs only when pyproject.toml changed since the last install with these extras:
+# a second `make test` goes straight to pytest.
+STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-setup: $(BIN)/python
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $@
 
-# JupyterLab refuses to run as root unless told (containers, CI machines)
-ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+setup: $(STAMP)
 
+# Root = this folder (so ../images/... and classroom/ resolve), file browser in notebooks/.
+# The browser test starts JupyterLab through the same script.
 lab: setup
-	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/
+	$(BIN)/python tools/start_lab.py
 
 test: setup
 	$(BIN)/python -m pytest
