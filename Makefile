@@ -43,8 +43,9 @@ test-browser:
 	bash tools/install_browser.sh $(BIN)/python
 	RNNLAB_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -o addopts="" -m browser tests/browser/test_browser.py
 
+# unit tests only: no notebooks, no browser
 test-fast: setup
-	$(BIN)/python -m pytest -o addopts="" tests/
+	$(BIN)/python -m pytest -o addopts="" -m "not browser" tests/
 
 release: setup
 	$(BIN)/python tools/release_exercises.py

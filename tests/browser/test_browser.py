@@ -28,6 +28,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import platform
 import re
 import shutil
 import signal
@@ -839,7 +840,13 @@ def test_course_opens_clean_with_every_image(lab):
                 if not (img["complete"] and img["nw"] > 0):
                     problems.append(f"{relpath}: image did not load: {img['src']!r}")
             if page.evaluate(JS_DIRTY):
-                problems.append(f"{relpath}: marked modified right after opening (no edit was made)")
+                # JupyterLab writes the kernel's language_info into the notebook; any difference
+                # (measured: a different Python version) marks it modified.
+                stored = read_nb(nb)["metadata"].get("language_info", {}).get("version")
+                why = "" if stored == platform.python_version() else (
+                    f": its stored language_info.version is {stored!r}, the kernel runs "
+                    f"{platform.python_version()}; store outputs with tools/run_notebooks.py under CI's Python")
+                problems.append(f"{relpath}: marked modified right after opening (no edit was made){why}")
         finally:
             page.close()
             server.stop_sessions()
