@@ -229,14 +229,21 @@ def plot_gradient_flow(spectral_radius=1.0, activation="tanh", T=50, truncate=No
     fig = Figure(figsize=(7.5, 3.4), dpi=90)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    positive = np.where(norms > 0, norms, np.nan)  # log axis: an exact 0 (dead relu) is not drawn
-    ax.semilogy(t, positive, "o-", ms=3, lw=1.4, color="#c0392b")
-    ax.set_xlabel("time step t  (the loss reads h_T)")
-    ax.set_ylabel("||dL/dh_t||")
     title = f"{activation}, spectral radius of Wh = {spectral_radius:.2f}, T = {T}"
     if truncate:
+        # the full-BPTT curve underneath, so both share one axis and the lost part is visible
+        full = gradient_norms_over_time(spectral_radius, activation, T, H, None, seed)
+        ax.semilogy(t, np.where(full > 0, full, np.nan), "o-", ms=3, lw=1.2, color="#999999",
+                    label="full BPTT", zorder=2)
         title += f", truncated after {truncate} steps"
         ax.axvspan(0.5, T - truncate + 0.5, color="#eeeeee", zorder=0)
+    positive = np.where(norms > 0, norms, np.nan)  # log axis: an exact 0 (dead relu) is not drawn
+    ax.semilogy(t, positive, "o-", ms=3, lw=1.4, color="#c0392b", zorder=3,
+                label=f"truncated BPTT (k = {truncate})" if truncate else "full BPTT")
+    ax.set_xlabel("time step t  (the loss reads h_T)")
+    ax.set_ylabel("||dL/dh_t||")
+    if truncate:
+        ax.legend(loc="lower right", fontsize=9)
     ax.set_title(title, fontsize=10)
     ax.set_xlim(0.5, T + 0.5)
     ax.grid(True, which="major", alpha=0.4)

@@ -14,6 +14,7 @@ from rnnlab.teaching.explorers import (
     one_unit_explorer,
     one_unit_input,
     one_unit_trajectory,
+    plot_gradient_flow,
     recurrent_matrix,
     truncation_error,
     weight_gradients,
@@ -173,3 +174,16 @@ def test_gradient_flow_explorer_redraws_when_a_control_changes():
     box.controls["truncate"].value = 10
     assert box.image.value != png1
     assert "over 9 steps back" in box.summary.value
+
+
+def test_truncated_gradient_plot_overlays_the_full_curve_on_the_same_axis():
+    full_fig = plot_gradient_flow(1.0, "tanh", T=30)
+    trunc_fig = plot_gradient_flow(1.0, "tanh", T=30, truncate=8)
+    (full_ax,), (trunc_ax,) = full_fig.axes, trunc_fig.axes
+    assert len(full_ax.get_lines()) == 1 and len(trunc_ax.get_lines()) == 2
+    full_line, trunc_line = trunc_ax.get_lines()
+    np.testing.assert_array_equal(full_line.get_ydata(), full_ax.get_lines()[0].get_ydata())
+    assert np.isnan(trunc_line.get_ydata()[:30 - 8]).all()          # never reached by the truncated gradient
+    np.testing.assert_allclose(trunc_line.get_ydata()[-8:], full_line.get_ydata()[-8:])
+    assert trunc_ax.get_ylim() == full_ax.get_ylim()
+    assert [t.get_text() for t in trunc_ax.get_legend().get_texts()] == ["full BPTT", "truncated BPTT (k = 8)"]
