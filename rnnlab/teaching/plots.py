@@ -38,33 +38,41 @@ def concat_histories(*histories):
     return out
 
 
-def draw_history(ax, history, *, bits=False, smooth=20, baseline=None, baseline_label="baseline", title=None):
+def draw_history(ax, history, *, bits=False, smooth=20, baseline=None, baseline_label="baseline", title=None,
+                 logy=False):
     """Draw a History's loss curve on ``ax``.
 
     Args:
         ax: a matplotlib Axes
         history: rnnlab.History (losses in nats per symbol)
         bits: show bits per symbol (nats / ln 2) instead of nats
-        smooth: running-mean window for the training curve (1: raw)
+        smooth: running-mean window for the training curve (1: raw, drawn as the main curve)
         baseline: optional horizontal line (same unit as the plot), e.g. a unigram model
+        logy: logarithmic loss axis (for losses that fall by orders of magnitude)
+
+    The legend sits outside the axes, on the right, so it never covers the curves or the baseline.
     """
     scale = 1 / LN2 if bits else 1.0
-    unit = "bits per char" if bits else "loss (nats)"
     steps = np.arange(1, history.steps + 1)
     if history.steps:
-        ax.plot(steps, np.asarray(history.losses) * scale, color="0.8", lw=0.8, label="train (each step)")
         if smooth > 1 and history.steps > 1:
+            ax.plot(steps, np.asarray(history.losses) * scale, color="0.75", lw=0.8, label="train (each step)")
             ax.plot(steps, history.smoothed(smooth) * scale, color="C0", lw=1.5, label=f"train (mean of {smooth})")
+        else:
+            ax.plot(steps, np.asarray(history.losses) * scale, color="C0", lw=1.5, label="train (each step)")
     if history.val_losses:
         ax.plot(history.val_steps, np.asarray(history.val_losses) * scale, "o-", color="C1", ms=3, label="validation")
     if baseline is not None:
         ax.axhline(baseline, color="C3", ls="--", lw=1, label=baseline_label)
+    if logy:
+        ax.set_yscale("log")
     ax.set_xlabel("step")
-    ax.set_ylabel(unit)
+    scale_note = ", log scale" if logy else ""
+    ax.set_ylabel(f"bits per char{scale_note}" if bits else f"loss (nats{scale_note})")
     if title:
         ax.set_title(title)
     if history.steps or baseline is not None:
-        ax.legend(loc="upper right", fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, borderaxespad=0)
     ax.grid(alpha=0.3)
     return ax
 
@@ -74,7 +82,8 @@ def plot_history(history, ax=None, **kwargs):
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.2))
+        fig, ax = plt.subplots(figsize=(8, 3.2))
+        fig.subplots_adjust(left=0.09, right=0.74, bottom=0.16)   # room for the legend on the right
     return draw_history(ax, history, **kwargs)
 
 
@@ -106,7 +115,7 @@ class LivePlot:
     Never stops training (returns None); ``frames`` counts the redraws.
     """
 
-    def __init__(self, every=10, image=None, previous=None, figsize=(7, 3.2), **draw_kwargs):
+    def __init__(self, every=10, image=None, previous=None, figsize=(8.5, 3.2), **draw_kwargs):
         if every < 1:
             raise ValueError(f"LivePlot: every must be >= 1, got {every}")
         if image is None:
@@ -126,6 +135,7 @@ class LivePlot:
         if self.previous is not None:
             history = concat_histories(self.previous, history)
         fig = Figure(figsize=self.figsize)
+        fig.subplots_adjust(left=0.08, right=0.76, bottom=0.15)   # the legend goes right of the axes
         draw_history(fig.add_subplot(), history, **self.draw_kwargs)
         self.image.value = figure_to_png(fig)
         self.frames += 1

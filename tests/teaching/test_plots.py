@@ -105,3 +105,17 @@ def test_colored_text_html_escapes_and_colours_by_sign():
 def test_colored_text_html_is_stable_under_tiny_noise():
     v = np.array([0.3, -0.7, 1.0])
     assert colored_text_html("abc", v) == colored_text_html("abc", v + 1e-12)
+
+
+def test_history_legend_sits_outside_the_axes_and_raw_curve_is_coloured():
+    h = History(losses=list(np.geomspace(3.0, 1e-3, 50)), grad_norms=[1.0] * 50)
+    ax = plot_history(h, smooth=1, logy=True, baseline=2.0)
+    fig = ax.figure
+    fig.canvas.draw()
+    legend_box = ax.get_legend().get_window_extent()
+    axes_box = ax.get_window_extent()
+    assert legend_box.x0 > axes_box.x1          # right of the axes: cannot cover a curve or the baseline
+    raw = ax.get_lines()[0]
+    assert raw.get_color() == "C0" and raw.get_label() == "train (each step)"   # not a faint grey
+    assert ax.get_yscale() == "log"
+    plt.close(fig)
