@@ -232,7 +232,7 @@ def colored_text_html(text, values, vmax=None, levels=8, *, center=None, key=Fal
     parts = []
     for c, v in zip(text, values):
         strength = round(min(abs(v) / vmax, 1.0) * levels) / levels
-        rgb = "220,50,47" if v >= 0 else "38,139,210"
+        rgb = "220,50,47" if v >= 0 or strength == 0 else "38,139,210"   # no colour: no sign to flip
         ch = "\u21b5<br>" if c == "\n" else html.escape(c)
         parts.append(f'<span style="background: rgba({rgb},{strength:.3f})">{ch}</span>')
     header = ""

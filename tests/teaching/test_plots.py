@@ -120,6 +120,10 @@ def test_colored_text_html_centres_on_the_mean_and_adds_a_key():
 def test_colored_text_html_is_stable_under_tiny_noise():
     v = np.array([0.3, -0.7, 1.0])
     assert colored_text_html("abc", v) == colored_text_html("abc", v + 1e-12)
+    # a value at the mean must not change colour when noise flips the sign of its tiny deviation
+    w = np.array([0.2, 0.5, 0.8])
+    assert colored_text_html("abc", w + [0, 1e-13, 0], center="mean") == colored_text_html(
+        "abc", w - [0, 1e-13, 0], center="mean")
 
 
 def test_history_legend_sits_outside_the_axes_and_raw_curve_is_coloured():
