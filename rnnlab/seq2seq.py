@@ -11,9 +11,10 @@
       ctx_t = sum_j alpha_tj enc_j,  alpha_t = softmax_j(score(s_t, enc_j))    (N, Td, 2He)
       "dot":      score = (s_t @ W_att) . enc_j / sqrt(2He)   W_att (Hd, 2He)
       "additive": score = tanh(s_t @ Wq + enc_j @ Wk) . w_att
-      None:       no context: everything the decoder knows came through s_0 (the bottleneck)
+      None:       ctx_t = summary at every step: the same vector whatever the decoder is
+                  writing, everything it knows about the source (the bottleneck; Cho et al. 2014)
     output
-      o_t = tanh([s_t | ctx_t] @ W_c + b_c)          (N, Td, Hd)    ([s_t] alone without attention)
+      o_t = tanh([s_t | ctx_t] @ W_c + b_c)          (N, Td, Hd)
       scores_t = o_t @ W_out + b_out                 (N, Td, Vt)
 
 Training uses TEACHER FORCING: the decoder reads the true previous symbol
@@ -61,10 +62,11 @@ class Encoded(NamedTuple):
     enc: np.ndarray  # (N, Ts, 2He) encoder states
     mask: np.ndarray  # (N, Ts) bool, True at real source steps
     state0: object  # the decoder's initial state: (N, Hd), or (h, c) for the LSTM
+    summary: np.ndarray  # (N, 2He) [enc_fwd[L-1] | enc_bwd[0]]: the whole source in one vector
 
     def take(self, rows):
         """The same for the sequences ``rows`` (ints), e.g. one row repeated per beam."""
-        return Encoded(self.enc[rows], self.mask[rows], take_state(self.state0, rows))
+        return Encoded(self.enc[rows], self.mask[rows], take_state(self.state0, rows), self.summary[rows])
 
 
 def take_state(state, rows):
@@ -123,7 +125,7 @@ class Seq2Seq:
         elif attention == "additive":
             p["Wq"], p["Wk"] = w("lecun_normal", (Hd, attn_dim)), w("lecun_normal", (2 * He, attn_dim))
             p["w_att"] = w("lecun_normal", (attn_dim, 1))[:, 0].copy()
-        c_in = Hd + (2 * He if attention else 0)
+        c_in = Hd + 2 * He  # [s_t | ctx_t]
         p["W_c"], p["b_c"] = w("lecun_normal", (c_in, Hd)), np.zeros(Hd, dtype)
         # small output weights: the first predictions are near uniform (loss near ln Vt)
         p["W_out"], p["b_out"] = w("lecun_normal", (Hd, self.tgt_vocab), 0.1), np.zeros(self.tgt_vocab, dtype)
@@ -164,7 +166,7 @@ class Seq2Seq:
         s0 = np.tanh(summary @ p["W_init"] + p["b_init"])
         state0 = (s0, np.zeros_like(s0)) if self.cell.name == "lstm" else s0
         cache = (emb_cache, enc_cache, lengths, summary, s0)
-        return Encoded(enc, mask, state0), cache
+        return Encoded(enc, mask, state0, summary), cache
 
     def encode(self, x, params=None):
         """x: (N, Ts) source indices -> Encoded(enc (N, Ts, 2He), mask (N, Ts), decoder state0)."""
@@ -196,8 +198,9 @@ class Seq2Seq:
         if self.attention:
             ctx, alpha, att_cache = self._attend(s, e, p)
             z = np.concatenate([s, ctx], axis=2)
-        else:
-            alpha, att_cache, z = None, None, s
+        else:  # the bottleneck: one fixed vector for every step
+            alpha, att_cache = None, None
+            z = np.concatenate([s, np.broadcast_to(e.summary[:, None, :], s.shape[:2] + e.summary.shape[1:])], axis=2)
         o = np.tanh(z @ p["W_c"] + p["b_c"])
         scores, aff_cache = temporal_affine_forward(o, p["W_out"], p["b_out"])
         return scores, alpha, (att_cache, z, o, aff_cache)
@@ -252,10 +255,13 @@ class Seq2Seq:
         dz = dzpre @ p["W_c"].T
         ds = np.ascontiguousarray(dz[:, :, :Hd])
         denc = np.zeros_like(e.enc)
+        dsummary = np.zeros_like(e.summary)
         if self.attention:
             ds_att, denc_att = self._attend_backward(np.ascontiguousarray(dz[:, :, Hd:]), s, att_cache, p, grads)
             ds += ds_att
             denc += denc_att
+        else:  # the summary was read at every step: its gradient is the sum over steps
+            dsummary += dz[:, :, Hd:].sum(axis=1)
         demb, dstate0, grads["dec_Wx"], grads["dec_Wh"], grads["dec_b"], *dextra = self.cell.backward(ds, dec_cache)
         grads.update({"dec_" + n: g for n, g in zip(self.cell.extra_params, dextra)})
         grads["E_tgt"] = embedding_backward(demb, emb_cache)
@@ -264,7 +270,7 @@ class Seq2Seq:
         src_emb_cache, enc_stack_cache, lengths, summary, s0 = enc_cache
         dpre = ds0 * (1 - s0 * s0)
         grads["W_init"], grads["b_init"] = summary.T @ dpre, dpre.sum(axis=0)
-        dsummary = dpre @ p["W_init"].T
+        dsummary += dpre @ p["W_init"].T
         He = self.enc_hidden
         denc[np.arange(len(lengths)), lengths - 1, :He] += dsummary[:, :He]
         denc[:, 0, He:] += dsummary[:, He:]
