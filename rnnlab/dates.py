@@ -31,11 +31,12 @@ SPECIALS = ["<pad>", "<s>", "</s>"]
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-SOURCE_CHARS = " (),./-:" + "0123456789" + "abcdefghijklmnopqrstuvwxyz" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+SOURCE_CHARS = " (),./-:;" + "0123456789" + "abcdefghijklmnopqrstuvwxyz" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SOURCE_VOCAB = Vocab(SPECIALS + list(SOURCE_CHARS))
-TARGET_VOCAB = Vocab(SPECIALS + list("0123456789-"))
+TARGET_VOCAB = Vocab(SPECIALS + list("0123456789- "))  # space: between the dates of a list
 FIRST_DAY, DAYS = _dt.date(1950, 1, 1).toordinal(), (_dt.date(2049, 12, 31) - _dt.date(1950, 1, 1)).days + 1
 TARGET_LEN = 11  # "1999-05-03" + EOS
+SEPARATOR = "; "  # between the dates of one input ("3rd of May 1999; 05/06/01")
 
 
 def ordinal(d):
@@ -89,10 +90,10 @@ class DateSplit(NamedTuple):
     """One split: the strings and their padded index arrays."""
 
     human: list  # N input strings
-    iso: list  # N answers "yyyy-mm-dd"
+    iso: list  # N answers "yyyy-mm-dd" (several dates: "yyyy-mm-dd yyyy-mm-dd")
     x: np.ndarray  # (N, Ts) source indices, PAD at the end
-    y: np.ndarray  # (N, 11) target indices: 10 characters and EOS
-    fmt: list  # N format names
+    y: np.ndarray  # (N, Td) target indices: the answer's characters, EOS, then PAD
+    fmt: list  # N tuples of format names, one per date
 
     def __len__(self):
         return len(self.human)
@@ -120,9 +121,12 @@ def encode_sources(texts, width=None):
 
 
 def encode_targets(isos):
-    """ISO strings -> (N, 11) target indices ending in EOS."""
-    y = np.array([TARGET_VOCAB.encode(s) for s in isos], dtype=np.int64).reshape(len(isos), -1)
-    return np.concatenate([y, np.full((len(isos), 1), EOS)], axis=1)
+    """Answers -> (N, Td) target indices: each answer's characters, EOS, then PAD (Td = longest + 1)."""
+    y = np.full((len(isos), max(len(s) for s in isos) + 1), PAD, dtype=np.int64)
+    for i, s in enumerate(isos):
+        y[i, :len(s)] = TARGET_VOCAB.encode(s)
+        y[i, len(s)] = EOS
+    return y
 
 
 def decode_target(ids):
@@ -130,21 +134,25 @@ def decode_target(ids):
     return "".join(TARGET_VOCAB.symbols[i] for i in ids if i >= len(SPECIALS))
 
 
-def make_split(dates, formats, rng=None, filler=0):
-    """Dates (list of datetime.date) -> a DateSplit, each date in a format drawn from ``formats``.
+def _write(dates, names):
+    """One input and its answer: the dates in their formats joined by SEPARATOR, ISO joined by spaces."""
+    return SEPARATOR.join(FORMATS[f](t) for f, t in zip(names, dates)), " ".join(t.isoformat() for t in dates)
+
+
+def make_split(groups, formats, rng=None, filler=0):
+    """Groups of dates (lists of datetime.date) -> a DateSplit, each date in a format drawn from ``formats``.
 
     filler: the most filler characters added around an input (drawn uniformly in [0, filler]).
     """
     rng = np.random.default_rng(0) if rng is None else rng
-    names = [formats[i] for i in rng.integers(len(formats), size=len(dates))]
-    human = [FORMATS[f](t) for f, t in zip(names, dates)]
+    names = [tuple(formats[i] for i in rng.integers(len(formats), size=len(g))) for g in groups]
+    human, iso = (list(a) for a in zip(*(_write(g, n) for g, n in zip(groups, names))))
     if filler:
         human = [add_filler(h, int(n), rng) for h, n in zip(human, rng.integers(filler + 1, size=len(human)))]
-    iso = [t.isoformat() for t in dates]
     return DateSplit(human, iso, encode_sources(human), encode_targets(iso), names)
 
 
-def date_splits(n_train=6000, n_val=500, n_test=1000, seed=0, formats=None, filler=0):
+def date_splits(n_train=6000, n_val=500, n_test=1000, seed=0, formats=None, filler=0, max_dates=1):
     """Train / validation / test splits with NO date in two splits.
 
     Args:
@@ -152,6 +160,8 @@ def date_splits(n_train=6000, n_val=500, n_test=1000, seed=0, formats=None, fill
         seed: every draw comes from np.random.default_rng(seed)
         formats: names from FORMATS (default: all), drawn uniformly for every example
         filler: up to this many characters of filler words around each input (see add_filler)
+        max_dates: each input lists between 1 and max_dates dates (uniformly), the answer
+            lists them in order: more to remember as the input grows (the bottleneck experiment)
 
     Returns:
         dict "train", "val", "test" -> DateSplit
@@ -164,11 +174,24 @@ def date_splits(n_train=6000, n_val=500, n_test=1000, seed=0, formats=None, fill
     if min(n_train, n_val, n_test) < 1 or total > DAYS:
         raise ValueError(f"date_splits: sizes must be >= 1 and add up to at most {DAYS} (distinct dates), "
                          f"got {n_train}, {n_val}, {n_test}")
+    if max_dates < 1:
+        raise ValueError(f"date_splits: max_dates must be >= 1, got {max_dates}")
     rng = np.random.default_rng(seed)
-    days = rng.choice(DAYS, size=total, replace=False)  # distinct dates: none is in two splits
-    dates = [_dt.date.fromordinal(FIRST_DAY + int(k)) for k in days]
+    days = rng.permutation(DAYS)
+    # each split draws from its own pool of days, so no date is in two splits
     cut = [0, n_train, n_train + n_val, total]
-    return {name: make_split(dates[a:b], formats, rng, filler) for name, a, b in zip(("train", "val", "test"), cut, cut[1:])}
+    pools = [days[a:b] for a, b in zip(cut, cut[1:])]
+    if max_dates > 1:  # the rest of the days go to the pools in proportion, for the extra dates
+        rest = np.array_split(days[total:], np.cumsum([n_train, n_val])[:2] * (DAYS - total) // total)
+        pools = [np.concatenate([p, r]) for p, r in zip(pools, rest)]
+    out = {}
+    for name, n, pool in zip(("train", "val", "test"), (n_train, n_val, n_test), pools):
+        ks = rng.integers(1, max_dates + 1, size=n)
+        firsts = pool[:n]  # every example's first date is distinct
+        groups = [[int(f)] + [int(d) for d in rng.choice(pool, size=k - 1)] for f, k in zip(firsts, ks)]
+        groups = [[_dt.date.fromordinal(FIRST_DAY + d) for d in g] for g in groups]
+        out[name] = make_split(groups, formats, rng, filler)
+    return out
 
 
 def with_filler(split, n_chars, seed=0):
@@ -177,7 +200,7 @@ def with_filler(split, n_chars, seed=0):
     Only the length changes: the controlled experiment behind "accuracy against input length".
     """
     rng = np.random.default_rng(seed)
-    base = [FORMATS[f](_dt.date.fromisoformat(t)) for f, t in zip(split.fmt, split.iso)]
+    base = [_write([_dt.date.fromisoformat(d) for d in t.split(" ")], f)[0] for f, t in zip(split.fmt, split.iso)]
     human = [add_filler(h, n_chars, rng) for h in base]
     return DateSplit(human, list(split.iso), encode_sources(human), split.y.copy(), list(split.fmt))
 

@@ -47,11 +47,26 @@ def test_splits_are_deterministic_and_share_no_date():
 def test_answers_are_right_and_decodable():
     sp = date_splits(200, 10, 10, seed=1)["train"]
     for h, iso, fmt, x, y in zip(sp.human, sp.iso, sp.fmt, sp.x, sp.y):
-        assert FORMATS[fmt](dt.date.fromisoformat(iso)) == h
+        assert FORMATS[fmt[0]](dt.date.fromisoformat(iso)) == h and len(fmt) == 1
         assert SOURCE_VOCAB.decode(x[x != PAD]) == h
         assert y[-1] == EOS and decode_target(y[:-1]) == iso
         assert "1950-01-01" <= iso <= "2049-12-31"  # so a two-digit year has one reading
-    assert len(TARGET_VOCAB) == 14
+    assert len(TARGET_VOCAB) == 15
+
+
+def test_lists_of_dates():
+    sp = date_splits(200, 20, 20, seed=5, max_dates=3)
+    ks = [len(f) for f in sp["train"].fmt]
+    assert set(ks) == {1, 2, 3}
+    for h, iso, fmt in zip(sp["train"].human, sp["train"].iso, sp["train"].fmt):
+        parts, dates = h.split("; "), iso.split(" ")
+        assert len(parts) == len(dates) == len(fmt)
+        assert all(FORMATS[f](dt.date.fromisoformat(d)) == p for f, d, p in zip(fmt, dates, parts))
+    y = sp["train"].y
+    assert y.shape[1] == 3 * 11 and all(decode_target(r[:list(r).index(EOS)]) == i for r, i in zip(y, sp["train"].iso))
+    words = [set(sp[k].iso[i].split(" ")) for k in ("train", "test") for i in range(len(sp[k]))]
+    train_days = set().union(*words[:200])
+    assert not train_days & set().union(*words[200:]), "a date is in two splits"
 
 
 def test_filler_changes_only_the_length():
