@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def by_length(hits, lengths):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--max-dates", type=int, default=3)
     ap.add_argument("--beam-examples", type=int, default=300)
     ap.add_argument("--out", default=str(HERE / "results" / "seq2seq_dates.json"))
@@ -59,7 +60,8 @@ def main(argv=None):
     test = sp["test"]
     k = np.array([len(f) for f in test.fmt])
     max_len = 11 * args.max_dates
-    results = {"command": "python experiments/seq2seq_dates.py" + ("" if argv is None else " " + " ".join(argv)),
+    given = sys.argv[1:] if argv is None else list(argv)
+    results = {"command": " ".join(["python experiments/seq2seq_dates.py"] + given),
                "settings": settings, "python": platform.python_version(), "models": {}}
     for attention in (None, "dot"):
         name = "attention" if attention else "no_attention"
