@@ -96,6 +96,10 @@ class Seq2Seq:
         for name, V in (("src_vocab", src_vocab), ("tgt_vocab", tgt_vocab)):
             if not isinstance(V, (int, np.integer)) or V <= 3:
                 raise ValueError(f"{where}: {name} must be an int > 3 (PAD, BOS, EOS and at least one symbol), got {V!r}")
+        for name, val in (("embed_dim", embed_dim), ("enc_hidden", enc_hidden), ("dec_hidden", dec_hidden),
+                          ("attn_dim", attn_dim), ("enc_layers", enc_layers)):
+            if not isinstance(val, (int, np.integer)) or val < 1:
+                raise ValueError(f"{where}: {name} must be an int >= 1, got {val!r}")
         if attention not in ATTENTION:
             raise ValueError(f"{where}: attention must be one of {ATTENTION}, got {attention!r}")
         self.cell = get_cell(cell)
@@ -300,6 +304,11 @@ class Seq2Seq:
             alpha: (N, Ts) attention weights, or None without attention
         """
         p = self.params if params is None else params
+        check_int_indices("Seq2Seq.decode_step", "y_prev", y_prev, self.tgt_vocab)
+        check_ndim("Seq2Seq.decode_step", "y_prev", y_prev, 1, "(N,)")
+        if len(y_prev) != e.enc.shape[0]:
+            raise ValueError(f"Seq2Seq.decode_step: y_prev has {len(y_prev)} rows but the encoded source has "
+                             f"{e.enc.shape[0]}; select rows with Encoded.take")
         extra = [p["dec_" + n] for n in self.cell.extra_params]
         emb = p["E_tgt"][y_prev][:, None, :]  # (N, 1, E)
         s, state, _ = self.cell.forward(emb, state, p["dec_Wx"], p["dec_Wh"], p["dec_b"], self.activation, *extra)

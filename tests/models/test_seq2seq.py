@@ -106,6 +106,15 @@ def test_bad_input_is_refused(rng):
         m.loss(x + 5, y)
     with pytest.raises(ValueError, match="attention must be one of"):
         Seq2Seq(Vs, Vt, attention="multihead")
+    with pytest.raises(ValueError, match="enc_hidden must be an int >= 1"):
+        Seq2Seq(Vs, Vt, enc_hidden=0)
+    with pytest.raises(ValueError, match="src_vocab must be an int > 3"):
+        Seq2Seq(3, Vt)
+    e = m.encode(x)
+    with pytest.raises(ValueError, match="y_prev has 2 rows but the encoded source has 3"):
+        m.decode_step(np.array([BOS, BOS]), e.state0, e)
+    with pytest.raises(ValueError, match=r"y_prev must hold indices in \[0, 6\)"):
+        m.decode_step(np.array([BOS, BOS, 9]), e.state0, e)
     with pytest.raises(ValueError, match="beam_width must be an int >= 1"):
         beam_search(m, x[:1], beam_width=0)
     with pytest.raises(ValueError, match="one source"):
