@@ -224,7 +224,7 @@ def stage_notebooks(serve: Path, notebooks: list[Path]):
         if not dest.parent.exists():
             shutil.copytree(nb.parent, dest.parent,
                             ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    for name in ("data", "images"):
+    for name in ("data", "images", "experiments"):  # experiments/results: stored numbers a notebook quotes
         if (ROOT / name).is_dir() and not (serve / name).exists():
             (serve / name).symlink_to(ROOT / name)
 
