@@ -14,6 +14,7 @@ from rnnlab.seq2seq import BOS, EOS, PAD, Seq2Seq
 from rnnlab.train import train
 
 Vs, Vt = 7, 6
+ATTN = [None, "dot", "additive"]
 
 
 def _batch(rng, N=3, Ts=6, Td=4):
@@ -56,9 +57,6 @@ def test_teacher_forcing_equals_free_running_fed_the_truth(rng):
                 np.testing.assert_allclose(a, alpha[:, t], atol=1e-12)
                 assert not a[x == PAD].any(), "attention on padding"
             prev = y[:, t]
-
-
-ATTN = [None, "dot", "additive"]
 
 
 def test_padding_of_the_source_changes_nothing(rng):
