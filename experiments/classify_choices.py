@@ -23,7 +23,7 @@ import numpy as np
 
 import rnnlab
 from rnnlab.classifier import SequenceClassifier, fit_classifier
-from rnnlab.datasets import digits_as_sequences, load_digits, split_indices
+from rnnlab.datasets import digits_splits
 from rnnlab.padding import PaddedBatches
 
 BASELINE = dict(cell="gru", num_layers=1, bidirectional=False, dropout=0.0, recurrent_init="orthogonal")
@@ -37,14 +37,6 @@ CHOICES = [
     ("init: N(0, 1/H) recurrent", {"recurrent_init": "lecun_normal"}),
     ("vanilla RNN + N(0, 1/H) init", {"cell": "rnn", "recurrent_init": "lecun_normal"}),
 ]
-
-
-def digits_task(mode="rows"):
-    """(train, val, test) as (x, y) pairs of the digits task, float32."""
-    images, labels = load_digits()
-    x = digits_as_sequences(images, mode)
-    s = split_indices(len(labels), 0.2, 0.2, seed=0)
-    return tuple((x[i], labels[i]) for i in (s.train, s.val, s.test))
 
 
 def run_one(task, config, seed, steps, hidden_size=32, batch_size=32, lr=1e-2, patience=4):
@@ -72,7 +64,7 @@ def main():
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "classify_choices.json"))
     args = ap.parse_args()
-    task = digits_task("rows")
+    task = digits_splits("rows")
     rows = []
     for name, change in CHOICES:
         config = {**BASELINE, **change}

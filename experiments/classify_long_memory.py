@@ -21,7 +21,9 @@ from pathlib import Path
 import numpy as np
 
 import rnnlab
-from classify_choices import BASELINE, digits_task, run_one, summarise
+from rnnlab.datasets import digits_splits
+
+from classify_choices import BASELINE, run_one, summarise  # the same recipe, next to this file
 
 CELLS = ("rnn", "gru", "lstm")
 
@@ -34,7 +36,7 @@ def main():
     args = ap.parse_args()
     results = {}
     for mode in ("rows", "pixels"):
-        task = digits_task(mode)
+        task = digits_splits(mode)
         results[mode] = []
         for cell in CELLS:
             config = {**BASELINE, "cell": cell}

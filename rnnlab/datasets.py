@@ -90,6 +90,17 @@ def digits_as_sequences(images, mode="rows", dtype=np.float32):
     return x if mode == "rows" else x.reshape(len(x), 64, 1)
 
 
+def digits_splits(mode="rows", dtype=np.float32):
+    """The digits task of notebook 08: ((x, y) train, val, test), split 60/20/20 with seed 0.
+
+    mode: "rows" (x (N, 8, 8)) or "pixels" (x (N, 64, 1)); 1,079 / 359 / 359 images.
+    """
+    images, labels = load_digits()
+    x = digits_as_sequences(images, mode, dtype)
+    s = split_indices(len(labels), 0.2, 0.2, seed=0)
+    return tuple((x[i], labels[i]) for i in (s.train, s.val, s.test))
+
+
 # ---------------------------------------------------------------------------
 # Code or prose
 # ---------------------------------------------------------------------------
