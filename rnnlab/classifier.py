@@ -12,21 +12,23 @@ so rnnlab.train, the optimisers and gradient_check work on it unchanged.  ``x`` 
 ``PaddedBatch`` (x, lengths) for a variable-length batch, or a plain array when every
 row is full length.
 
-Parameter names: ``W_embed`` (if ids), then per layer l and direction f/b
-``Wx_{l}{d}, Wh_{l}{d}, b_{l}{d}`` (+ ``b_hn_{l}{d}`` for the GRU), then ``W_out, b_out``.
-The stacking and the right-to-left direction are written here over rnnlab.cells, so
-that the right-to-left pass respects each row's own length (``reverse_padded``).
+Parameter names: ``W_embed`` (if ids), then per layer l ``l{l}_fwd_Wx, l{l}_fwd_Wh, l{l}_fwd_b``
+(+ ``l{l}_fwd_b_hn`` for the GRU) and, when bidirectional, the same with ``bwd``, then
+``W_out, b_out``; the names of rnnlab.bidirectional, whose layer (each row reversed within its
+own length for the right-to-left pass) the bidirectional model uses.  A left-to-right layer
+is the cell itself (rnnlab.cells).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .bidirectional import bidirectional_backward, bidirectional_forward
 from .cells import get_cell
 from .dropout import dropout_backward, dropout_forward
 from .layers import ACTIVATIONS, embedding_backward, embedding_forward, softmax, temporal_softmax_loss
 from .model import _check_dtype, init_weights
-from .padding import PaddedBatch, gather_last_backward, gather_last_forward, reverse_padded
+from .padding import PaddedBatch, gather_last_backward, gather_last_forward
 from .validation import as_float_array, check_int_indices
 
 RECURRENT_INITS = ("orthogonal", "lecun_normal")
@@ -93,7 +95,7 @@ class SequenceClassifier:
         self.vocab_size, self.embed_dim, self.input_dim = vocab_size, embed_dim, input_dim
         self.num_layers, self.bidirectional, self.dropout = int(num_layers), bool(bidirectional), float(dropout)
         self.recurrent_init, self.activation = recurrent_init, activation
-        self.directions = ("f", "b") if bidirectional else ("f",)
+        self.directions = ("fwd", "bwd") if bidirectional else ("fwd",)
         G, H = self.cell.gates, self.hidden_size
         p = {}
         if vocab_size is not None:
@@ -101,12 +103,12 @@ class SequenceClassifier:
         for l in range(self.num_layers):
             D = (embed_dim if vocab_size is not None else input_dim) if l == 0 else H * len(self.directions)
             for d in self.directions:
-                p[f"Wx_{l}{d}"] = init_weights("lecun_normal", (D, G * H), rng, self.dtype)
-                p[f"Wh_{l}{d}"] = (orthogonal_blocks(H, G, rng, self.dtype) if recurrent_init == "orthogonal"
-                                   else init_weights("lecun_normal", (H, G * H), rng, self.dtype))
-                p[f"b_{l}{d}"] = self.cell.initial_bias(H, self.dtype)
+                p[f"l{l}_{d}_Wx"] = init_weights("lecun_normal", (D, G * H), rng, self.dtype)
+                p[f"l{l}_{d}_Wh"] = (orthogonal_blocks(H, G, rng, self.dtype) if recurrent_init == "orthogonal"
+                                     else init_weights("lecun_normal", (H, G * H), rng, self.dtype))
+                p[f"l{l}_{d}_b"] = self.cell.initial_bias(H, self.dtype)
                 for name in self.cell.extra_params:
-                    p[f"{name}_{l}{d}"] = np.zeros(H, self.dtype)
+                    p[f"l{l}_{d}_{name}"] = np.zeros(H, self.dtype)
         F = H * len(self.directions)
         # small output weights: the first predictions are near uniform (loss near ln C)
         p["W_out"] = init_weights("lecun_normal", (F, num_classes), rng, self.dtype) * self.dtype.type(0.1)
@@ -160,28 +162,27 @@ class SequenceClassifier:
             inp, emb_cache = embedding_forward(x, p["W_embed"])
         else:
             inp = x
-        layers = []
+        H, layers = self.hidden_size, []
         for l in range(self.num_layers):
             drop = None
             if l > 0:
                 inp, drop = dropout_forward(inp, self.dropout, rng, training)
-            runs, outs = [], []
-            for d in self.directions:
-                xin = inp if d == "f" else reverse_padded(inp, lengths)
-                extra = [p[f"{name}_{l}{d}"] for name in self.cell.extra_params]
-                h, _, cell_cache = self.cell.forward(xin, self.cell.zero_state(N, self.hidden_size, self.dtype),
-                                                     p[f"Wx_{l}{d}"], p[f"Wh_{l}{d}"], p[f"b_{l}{d}"],
-                                                     self.activation, *extra)
-                runs.append((h, cell_cache))
-                outs.append(h if d == "f" else reverse_padded(h, lengths))  # back to left-to-right order
-            layers.append((drop, runs))
-            inp = outs[0] if len(outs) == 1 else np.concatenate(outs, axis=2)
-        # each direction has read its whole sequence at ITS OWN step lengths - 1
-        lasts = [gather_last_forward(h, lengths) for h, _ in layers[-1][1]]
-        feats = lasts[0][0] if len(lasts) == 1 else np.concatenate([f for f, _ in lasts], axis=1)
+            if self.bidirectional:  # (N, T, 2H) = [left-to-right | right-to-left], zero at padded steps
+                inp, layer_cache = bidirectional_forward(inp, p, self.cell.name, lengths=lengths,
+                                                         activation=self.activation, prefix=f"l{l}_")
+            else:
+                names = ("Wx", "Wh", "b") + self.cell.extra_params
+                inp, _, layer_cache = self.cell.forward(inp, self.cell.zero_state(N, H, self.dtype),
+                                                        *(p[f"l{l}_fwd_{n}"] for n in names[:3]),
+                                                        self.activation, *(p[f"l{l}_fwd_{n}"] for n in names[3:]))
+            layers.append((drop, layer_cache))
+        # Each direction has read its whole sequence at its OWN last step: left-to-right at
+        # t = lengths - 1 (the gather), right-to-left at t = 0 (in the original order).
+        last_f, gather_cache = gather_last_forward(inp[:, :, :H], lengths)
+        feats = np.concatenate([last_f, inp[:, 0, H:]], axis=1) if self.bidirectional else last_f
         feats_drop, feat_drop_cache = dropout_forward(feats, self.dropout, rng, training)
         scores = feats_drop @ p["W_out"] + p["b_out"]
-        return scores, (lengths, emb_cache, layers, lasts, feats_drop, feat_drop_cache)
+        return scores, (inp.shape, emb_cache, layers, gather_cache, feats_drop, feat_drop_cache)
 
     def loss(self, x, y, state0=None, params=None, *, training=True, rng=None):
         """Mean cross-entropy of the class scores and its gradient.
@@ -213,31 +214,28 @@ class SequenceClassifier:
         return loss, grads, None
 
     def _backward(self, dscores, cache, p):
-        lengths, emb_cache, layers, lasts, feats_drop, feat_drop_cache = cache
+        top_shape, emb_cache, layers, gather_cache, feats_drop, feat_drop_cache = cache
         H = self.hidden_size
         grads = {"W_out": feats_drop.T @ dscores, "b_out": dscores.sum(axis=0)}
         dfeats = dropout_backward(dscores @ p["W_out"].T, feat_drop_cache)
-        # the top layer's only gradient comes through the gather, one (N, H) slice per direction
-        dh_runs = [gather_last_backward(dfeats[:, k * H:(k + 1) * H], c) for k, (_, c) in enumerate(lasts)]
-        dinp = None
+        # the top layer's only gradient comes back through the two reads of the final states
+        dh = np.zeros(top_shape, dscores.dtype)
+        dh[:, :, :H] = gather_last_backward(np.ascontiguousarray(dfeats[:, :H]), gather_cache)
+        if self.bidirectional:
+            dh[:, 0, H:] = dfeats[:, H:]
         for l in reversed(range(self.num_layers)):
-            drop, runs = layers[l]
-            if dinp is not None:  # gradient of this layer's output from the layer above
-                for k, d in enumerate(self.directions):
-                    dout = dinp[:, :, k * H:(k + 1) * H]
-                    dh_runs[k] = dh_runs[k] + (dout if d == "f" else reverse_padded(dout, lengths))
-            dinp = 0
-            for k, d in enumerate(self.directions):
-                dxin, _, dWx, dWh, db, *dextra = self.cell.backward(dh_runs[k], runs[k][1])
-                grads[f"Wx_{l}{d}"], grads[f"Wh_{l}{d}"], grads[f"b_{l}{d}"] = dWx, dWh, db
-                for name, g in zip(self.cell.extra_params, dextra):
-                    grads[f"{name}_{l}{d}"] = g
-                dinp = dinp + (dxin if d == "f" else reverse_padded(dxin, lengths))
+            drop, layer_cache = layers[l]
+            if self.bidirectional:
+                dh, layer_grads = bidirectional_backward(dh, layer_cache)
+                grads.update(layer_grads)
+            else:
+                dh, _, *dparams = self.cell.backward(dh, layer_cache)
+                names = ("Wx", "Wh", "b") + self.cell.extra_params
+                grads.update({f"l{l}_fwd_{n}": g for n, g in zip(names, dparams)})
             if l > 0:
-                dinp = dropout_backward(dinp, drop)
-            dh_runs = [0] * len(self.directions)
+                dh = dropout_backward(dh, drop)
         if self.vocab_size is not None:
-            grads["W_embed"] = embedding_backward(dinp, emb_cache)
+            grads["W_embed"] = embedding_backward(dh, emb_cache)
         return {k: grads[k] for k in self.params}
 
     # ------------------------------------------------------------------ evaluation

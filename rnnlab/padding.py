@@ -11,7 +11,8 @@ never saw a padding step.  Two things must still be done right:
   its backward puts the gradient back at that one step, zeros elsewhere, so no
   gradient ever reaches a padding step;
 * a right-to-left layer must reverse each row WITHIN its own length
-  (``reverse_padded``), so that it starts on real data, not on padding.
+  (``reverse_padded``), so that it starts on real data, not on padding
+  (rnnlab.bidirectional does this inside its layer, with the same ``reverse_index``).
 
 Shapes: x (N, T, D) or (N, T) ids, h (N, T, H), lengths (N,) ints in [1, T].
 """
@@ -20,21 +21,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from .bidirectional import check_lengths as _check_lengths
+from .bidirectional import mask_from_lengths, reverse_index  # noqa: F401  (re-exported: one copy of each)
 from .validation import as_float_array, check_ndim
 
 
 def check_lengths(where, lengths, N, T):
-    """Return ``lengths`` as int64 (N,) after checking 1 <= lengths[n] <= T; raise otherwise."""
-    if not isinstance(lengths, np.ndarray):
-        raise TypeError(f"{where}: lengths must be a numpy array of integers, got {type(lengths).__name__}")
-    if not np.issubdtype(lengths.dtype, np.integer):
-        raise TypeError(f"{where}: lengths must hold integers, got dtype {lengths.dtype}")
-    if lengths.shape != (N,):
-        raise ValueError(f"{where}: lengths must have shape (N,) = ({N},), got {lengths.shape}")
-    if N and (lengths.min() < 1 or lengths.max() > T):
-        bad = lengths[(lengths < 1) | (lengths > T)][0]
-        raise ValueError(f"{where}: every length must be in [1, T] = [1, {T}], found {int(bad)}")
-    return lengths.astype(np.int64, copy=False)
+    """Return ``lengths`` as int64 (N,) after checking 1 <= lengths[n] <= T; raise otherwise.
+
+    The check of rnnlab.bidirectional, except that the lengths must be given (no None).
+    """
+    if lengths is None:
+        raise TypeError(f"{where}: lengths must be a numpy array of N = {N} integers, got None")
+    return _check_lengths(where, lengths, N, T)
 
 
 def pad_sequences(seqs, pad_value=0):
@@ -71,7 +70,7 @@ def pad_sequences(seqs, pad_value=0):
 def length_mask(lengths, T):
     """mask[n, t] = t < lengths[n]: True at real steps.  lengths (N,) -> (N, T) bool."""
     lengths = check_lengths("length_mask", lengths, len(lengths) if isinstance(lengths, np.ndarray) else -1, T)
-    return np.arange(T)[None, :] < lengths[:, None]
+    return mask_from_lengths(lengths, T)
 
 
 def gather_last_forward(h, lengths):
@@ -113,17 +112,6 @@ def gather_last_backward(dh_last, cache):
     return dh
 
 
-def reverse_index(lengths, T):
-    """idx[n, t] = lengths[n] - 1 - t for real steps, t for padding.  (N,) -> (N, T) int64.
-
-    The permutation reverses each row within its own length and leaves the padding
-    where it is; applying it twice gives back the original order.
-    """
-    lengths = check_lengths("reverse_index", lengths, len(lengths) if isinstance(lengths, np.ndarray) else -1, T)
-    t = np.arange(T)[None, :]
-    return np.where(t < lengths[:, None], lengths[:, None] - 1 - t, t)
-
-
 def reverse_padded(x, lengths):
     """Reverse every row of a padded batch within its own length; padding stays at the end.
 
@@ -133,9 +121,10 @@ def reverse_padded(x, lengths):
     if not isinstance(x, np.ndarray) or x.ndim not in (2, 3):
         raise TypeError(f"reverse_padded: x must be a numpy array of shape (N, T) or (N, T, D), "
                         f"got {type(x).__name__}{getattr(x, 'shape', '')}")
-    idx = reverse_index(lengths, x.shape[1]) if len(lengths) == x.shape[0] else None
-    if idx is None:
-        raise ValueError(f"reverse_padded: lengths has {len(lengths)} entries, x has N = {x.shape[0]} rows")
+    if not isinstance(lengths, np.ndarray) or len(lengths) != x.shape[0]:
+        raise ValueError(f"reverse_padded: lengths must be an array with one entry per row, x has N = {x.shape[0]} "
+                         f"rows, got {type(lengths).__name__} of length {len(lengths)}")
+    idx = reverse_index(check_lengths("reverse_padded", lengths, x.shape[0], x.shape[1]), x.shape[1])
     if x.ndim == 2:
         return np.take_along_axis(x, idx, axis=1)
     return np.take_along_axis(x, idx[:, :, None], axis=1)

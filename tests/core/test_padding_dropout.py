@@ -153,7 +153,7 @@ def test_reverse_padded_backward_is_the_same_permutation(rng):
 
 
 def test_reverse_padded_rejects_mismatched_lengths():
-    with pytest.raises(ValueError, match="lengths has 2 entries, x has N = 3 rows"):
+    with pytest.raises(ValueError, match="lengths must be an array with one entry per row, x has N = 3 rows"):
         reverse_padded(np.zeros((3, 4)), np.array([1, 2]))
 
 

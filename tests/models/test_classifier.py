@@ -51,17 +51,17 @@ def _torch_classifier_loss(torch, m, batch, y):
     net = cls(m.embed_dim, H, num_layers=m.num_layers, bidirectional=m.bidirectional, batch_first=True,
               dtype=torch.float64)
     P = m.params
-    sfx = {"f": "", "b": "_reverse"}
+    sfx = {"fwd": "", "bwd": "_reverse"}
     with torch.no_grad():
         for l in range(m.num_layers):
             for d in m.directions:
                 s = f"_l{l}{sfx[d]}"
-                getattr(net, "weight_ih" + s).copy_(torch.from_numpy(P[f"Wx_{l}{d}"].T.copy()))
-                getattr(net, "weight_hh" + s).copy_(torch.from_numpy(P[f"Wh_{l}{d}"].T.copy()))
-                getattr(net, "bias_ih" + s).copy_(torch.from_numpy(P[f"b_{l}{d}"]))
+                getattr(net, "weight_ih" + s).copy_(torch.from_numpy(P[f"l{l}_{d}_Wx"].T.copy()))
+                getattr(net, "weight_hh" + s).copy_(torch.from_numpy(P[f"l{l}_{d}_Wh"].T.copy()))
+                getattr(net, "bias_ih" + s).copy_(torch.from_numpy(P[f"l{l}_{d}_b"]))
                 bhh = np.zeros(G * H)
                 if m.cell.name == "gru":
-                    bhh[2 * H:] = P[f"b_hn_{l}{d}"]  # torch's b_hn sits in bias_hh, n block
+                    bhh[2 * H:] = P[f"l{l}_{d}_b_hn"]  # torch's b_hn sits in bias_hh, n block
                 getattr(net, "bias_hh" + s).copy_(torch.from_numpy(bhh))
     W_embed = torch.tensor(P["W_embed"], requires_grad=True)
     W_out = torch.tensor(P["W_out"], requires_grad=True)
@@ -80,11 +80,11 @@ def _torch_classifier_loss(torch, m, batch, y):
     for l in range(m.num_layers):
         for d in m.directions:
             s = f"_l{l}{sfx[d]}"
-            g[f"Wx_{l}{d}"] = getattr(net, "weight_ih" + s).grad.T
-            g[f"Wh_{l}{d}"] = getattr(net, "weight_hh" + s).grad.T
-            g[f"b_{l}{d}"] = getattr(net, "bias_ih" + s).grad
+            g[f"l{l}_{d}_Wx"] = getattr(net, "weight_ih" + s).grad.T
+            g[f"l{l}_{d}_Wh"] = getattr(net, "weight_hh" + s).grad.T
+            g[f"l{l}_{d}_b"] = getattr(net, "bias_ih" + s).grad
             if m.cell.name == "gru":
-                g[f"b_hn_{l}{d}"] = getattr(net, "bias_hh" + s).grad[2 * H:]
+                g[f"l{l}_{d}_b_hn"] = getattr(net, "bias_hh" + s).grad[2 * H:]
     return loss.item(), {k: v.detach().numpy() for k, v in g.items()}
 
 
@@ -157,12 +157,12 @@ def test_orthogonal_blocks_are_orthogonal_per_gate():
         Q = W[:, 6 * k:6 * (k + 1)]
         np.testing.assert_allclose(Q.T @ Q, np.eye(6), atol=1e-12)
     m = SequenceClassifier(3, 6, input_dim=2, cell="gru", rng=np.random.default_rng(0))
-    assert m.params["Wh_0f"].dtype == np.float32
-    s = np.linalg.svd(m.params["Wh_0f"][:, :6].astype(np.float64), compute_uv=False)
+    assert m.params["l0_fwd_Wh"].dtype == np.float32
+    s = np.linalg.svd(m.params["l0_fwd_Wh"][:, :6].astype(np.float64), compute_uv=False)
     np.testing.assert_allclose(s, 1, atol=1e-5)
     m2 = SequenceClassifier(3, 6, input_dim=2, cell="gru", recurrent_init="lecun_normal",
                             rng=np.random.default_rng(0))
-    assert np.ptp(np.linalg.svd(m2.params["Wh_0f"][:, :6], compute_uv=False)) > 0.5
+    assert np.ptp(np.linalg.svd(m2.params["l0_fwd_Wh"][:, :6], compute_uv=False)) > 0.5
 
 
 @pytest.mark.parametrize("kwargs, err, msg", [
