@@ -159,3 +159,25 @@ def code_or_prose(max_per_class=None, min_len=12, max_len=64):
     texts = kept[CODE][:k] + kept[PROSE][:k]
     labels = np.array([CODE] * len(kept[CODE][:k]) + [PROSE] * len(kept[PROSE][:k]), dtype=np.int64)
     return texts, labels, Vocab.from_text("".join(texts))
+
+
+def code_or_prose_splits(seed=0):
+    """The code-or-prose task, padded and split 60/20/20 with ``seed`` (as in notebook 08).
+
+    Returns:
+        splits: ((x, lengths, y) train, val, test) with x (M, T) int64 ids padded with 0 at the end
+            (a real id; harmless, since a classifier never reads past a line's length)
+            to that split's longest line, lengths (M,), y (M,)
+        vocab: the Vocab of the ids
+    """
+    texts, labels, vocab = code_or_prose()
+    s = split_indices(len(texts), 0.2, 0.2, seed=seed)
+    parts = []
+    for idx in (s.train, s.val, s.test):
+        ids = [vocab.encode(texts[i]) for i in idx]
+        lengths = np.array([len(a) for a in ids], dtype=np.int64)
+        x = np.zeros((len(ids), int(lengths.max())), dtype=np.int64)
+        for n, a in enumerate(ids):
+            x[n, :len(a)] = a
+        parts.append((x, lengths, labels[idx]))
+    return tuple(parts), vocab

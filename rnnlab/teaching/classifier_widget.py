@@ -1,6 +1,7 @@
 """A widget for notebook 08: pick the choices of a sequence classifier, train it, compare.
 
-Controls: task (digits read by rows or by pixels), cell, depth, bidirectional,
+Controls: task (digits read by rows or by pixels, or corpus lines: code or prose,
+of variable length), cell, depth, bidirectional,
 dropout, recurrent initialisation, hidden size, steps, learning rate, seed.
 "Train" trains synchronously for the chosen number of steps (a progress bar moves,
 early stopping on the validation loss restores the best parameters), then shows the
@@ -20,13 +21,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..classifier import RECURRENT_INITS, SequenceClassifier, fit_classifier
-from ..datasets import digits_splits
-from ..padding import PaddedBatches
+from ..datasets import code_or_prose_splits, digits_splits
+from ..padding import PaddedBatch, PaddedBatches
 from .plots import figure_to_png
 
 
 class ClassifierWidget:
-    """Train digit classifiers with chosen settings and compare their test accuracies.
+    """Train sequence classifiers with chosen settings and compare their test accuracies.
 
     Args:
         steps: initial step budget per Train click; batch_size: examples per step
@@ -43,8 +44,8 @@ class ClassifierWidget:
         def dd(options, value, label):
             return widgets.Dropdown(options=options, value=value, description=label, style=style, layout=lay)
 
-        self.task = dd([("digits by rows (8 steps)", "rows"), ("digits by pixels (64 steps)", "pixels")],
-                       "rows", "task")
+        self.task = dd([("digits by rows (8 steps)", "rows"), ("digits by pixels (64 steps)", "pixels"),
+                        ("code or prose (lines, 12-64 chars)", "code_or_prose")], "rows", "task")
         self.cell = dd([("vanilla RNN", "rnn"), ("GRU", "gru"), ("LSTM", "lstm")], "gru", "cell")
         self.layers = dd([1, 2, 3], 1, "layers")
         self.bidirectional = widgets.Checkbox(value=False, description="bidirectional", style=style, layout=lay)
@@ -78,18 +79,26 @@ class ClassifierWidget:
         return dict(cell=self.cell.value, num_layers=self.layers.value, bidirectional=self.bidirectional.value,
                     dropout=round(self.dropout.value, 2), recurrent_init=self.init.value)
 
-    def _splits(self, mode):
-        if mode not in self._data:
-            self._data[mode] = digits_splits(mode)
-        return self._data[mode]
+    def _task(self, task):
+        """(model keyword arguments, train batches maker, (val x, y), (test x, y)) of a task, cached."""
+        if task not in self._data:
+            if task == "code_or_prose":
+                (tr, va, te), vocab = code_or_prose_splits()
+                self._data[task] = (dict(num_classes=2, vocab_size=len(vocab), embed_dim=16), tr,
+                                    (PaddedBatch(va[0], va[1]), va[2]), (PaddedBatch(te[0], te[1]), te[2]))
+            else:
+                (xtr, ytr), val, test = digits_splits(task)
+                tr = (xtr, np.full(len(ytr), xtr.shape[1], np.int64), ytr)
+                self._data[task] = (dict(num_classes=10, input_dim=xtr.shape[2]), tr, val, test)
+        return self._data[task]
 
     def train(self):
         """Build a fresh model from the controls, train it, update plot, status and table; return its run dict."""
-        (xtr, ytr), (xva, yva), (xte, yte) = self._splits(self.task.value)
+        kwargs, (xtr, ltr, ytr), (xva, yva), (xte, yte) = self._task(self.task.value)
         seed = int(self.seed.value)
-        self.model = SequenceClassifier(10, self.hidden.value, input_dim=xtr.shape[2],
-                                        rng=np.random.default_rng(seed), **self.settings())
-        batches = PaddedBatches(xtr, np.full(len(ytr), xtr.shape[1], np.int64), ytr, self.batch_size, seed=seed)
+        self.model = SequenceClassifier(hidden_size=self.hidden.value, rng=np.random.default_rng(seed),
+                                        **kwargs, **self.settings())
+        batches = PaddedBatches(xtr, ltr, ytr, self.batch_size, seed=seed)
         self.progress.max, self.progress.value = self.steps.value, 0
         self.status.value = "<b>training...</b>"
         self.train_button.disabled = True

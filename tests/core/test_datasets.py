@@ -10,6 +10,7 @@ from rnnlab.datasets import (
     CODE,
     PROSE,
     code_or_prose,
+    code_or_prose_splits,
     digits_as_sequences,
     label_line,
     load_digits,
@@ -72,3 +73,15 @@ def test_split_indices_is_deterministic_disjoint_and_complete():
     assert not np.array_equal(split_indices(100, 0.2, 0.1, seed=5).test, s1.test)
     with pytest.raises(ValueError, match="fractions must be in"):
         split_indices(100, 0.6, 0.5)
+
+
+def test_code_or_prose_splits_pad_each_split_and_keep_every_line():
+    (tr, va, te), vocab = code_or_prose_splits()
+    texts, labels, _ = code_or_prose()
+    assert len(tr[2]) + len(va[2]) + len(te[2]) == len(texts)
+    for x, lengths, y in (tr, va, te):
+        assert x.shape == (len(y), lengths.max()) and x.dtype == np.int64
+        for n in range(0, len(y), 17):
+            line = vocab.decode(x[n, :lengths[n]])
+            assert line in texts and labels[texts.index(line)] == y[n]
+            assert not x[n, lengths[n]:].any()  # padding is 0 after the end

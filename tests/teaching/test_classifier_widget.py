@@ -35,3 +35,12 @@ def test_a_second_click_adds_a_row_and_the_same_seed_repeats_the_result():
     w.train_button.click()
     assert len(w.runs) == 2 and w.runs[1]["test_accuracy"] == first["test_accuracy"]
     assert w.table.value.count("<tr>") == 3  # header and two runs
+
+
+def test_the_code_or_prose_task_trains_an_embedding_model_on_padded_lines():
+    w = ClassifierWidget(steps=40, val_every=10)
+    w.task.value, w.bidirectional.value = "code_or_prose", True
+    run = w.train()
+    m = w.model
+    assert m.vocab_size is not None and m.num_classes == 2 and m.bidirectional
+    assert run["task"] == "code_or_prose" and run["test_accuracy"] > 0.6  # chance is 0.5
