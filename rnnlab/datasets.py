@@ -166,8 +166,8 @@ def code_or_prose_splits(seed=0):
 
     Returns:
         splits: ((x, lengths, y) train, val, test) with x (M, T) int64 ids padded with 0 at the end
-            (a real id; harmless, since a classifier never reads past a line's length)
-            to that split's longest line, lengths (M,), y (M,)
+            to that split's longest line (0 is a real id; harmless, since a classifier never
+            reads past a line's length), lengths (M,), y (M,)
         vocab: the Vocab of the ids
     """
     texts, labels, vocab = code_or_prose()
