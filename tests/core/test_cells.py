@@ -335,3 +335,25 @@ def test_specs_cover_every_cell_and_activation():
     assert {s.cell for s in SPECS} == set(CELLS)
     assert {s.activation for s in SPECS if s.cell == "rnn"} == set(ACTIVATIONS)
     assert str(Spec("rnn", "relu")) == "rnn-relu"
+
+
+@pytest.mark.parametrize("spec", [Spec("rnn"), Spec("lstm"), Spec("gru")], ids=str)
+def test_reference_sequence_functions_loop_over_the_step_functions(spec, rng, monkeypatch):
+    """What students read: the reference forward calls the step forward once per step, and
+    the reference backward the step backward once per step (that is the point of the path)."""
+    from cell_specs import MODULES
+    mod = MODULES["reference"][spec.cell]
+    calls = {"forward": 0, "backward": 0}
+    for kind in calls:
+        name = f"{spec.cell}_step_{kind}"
+        original = getattr(mod, name)
+
+        def counted(*args, _original=original, _kind=kind, **kwargs):
+            calls[_kind] += 1
+            return _original(*args, **kwargs)
+        monkeypatch.setattr(mod, name, counted)
+    T = 4
+    x, states, params = _inputs(spec, rng, 2, T, 3, 5)
+    h, _, cache = spec.forward("reference", x, states, params)
+    spec.backward("reference", np.ones_like(h), cache)
+    assert calls == {"forward": T, "backward": T}
