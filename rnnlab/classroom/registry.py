@@ -36,6 +36,12 @@ EXERCISES = (
     Exercise("lstm_step_backward", "lstm", "04_lstm_step", points=4, minutes=35),
     Exercise("gru_step_forward", "gru", "05_gru_step", points=2, minutes=20),
     Exercise("gru_step_backward", "gru", "05_gru_step", points=4, minutes=35),
+    Exercise("dot_attention_forward", "attention", "06_attention_and_beam_search", points=2, minutes=20),
+    Exercise("dot_attention_backward", "attention", "06_attention_and_beam_search", points=3, minutes=30),
+    Exercise("beam_search", "beam", "06_attention_and_beam_search", points=3, minutes=35),
+    Exercise("gather_last_forward", "padding", "07_padding_and_dropout", points=1, minutes=10),
+    Exercise("gather_last_backward", "padding", "07_padding_and_dropout", points=1, minutes=10),
+    Exercise("dropout_forward", "dropout", "07_padding_and_dropout", points=2, minutes=15),
 )
 
 BY_NAME = {e.name: e for e in EXERCISES}
