@@ -90,7 +90,8 @@ def _diagnose_alpha(alpha, q, k, mask):
             return ("the softmax is normalised over more than one axis: each query's weights over the source "
                     "positions (the last axis) must sum to 1 on their own.")
         masked_zero = np.all(alpha[~mask_b] == 0)
-        if masked_zero and np.all(alpha.sum(-1) < 1 - 1e-9):
+        padded = ~mask.all(axis=1)  # rows with padding lose the weight the mask removed
+        if masked_zero and np.all(alpha.sum(-1)[padded] < 1 - 1e-9) and np.allclose(alpha.sum(-1)[~padded], 1):
             return ("the mask is applied after the softmax: the padded positions get weight 0 but the rows no "
                     "longer sum to 1. Set the masked SCORES to -inf before the softmax, so the real positions "
                     "share all the weight.")
@@ -105,9 +106,8 @@ def _diagnose_alpha(alpha, q, k, mask):
         if probes.close(alpha, zero_filled):
             return ("masked scores are set to 0 instead of -inf: exp(0) = 1, so padded positions still get "
                     "weight. Use -inf (or a very large negative number).")
-        inverted = np.where(mask_b, -np.inf, e / np.sqrt(d))
-        if np.all(~mask_b | (alpha < 1e-9)) or (np.all(np.isfinite(inverted.max(-1))) and probes.close(
-                alpha, _softmax(inverted))):
+        padded = ~mask.all(axis=1)
+        if np.any(padded) and np.all(alpha[padded][mask_b[padded]] < 1e-9):
             return ("the mask is inverted: the REAL positions (mask True) get weight 0 and the padding gets all "
                     "of it. mask is True at real source steps.")
         return ("padded source positions (mask False) get weight: they must get weight exactly 0. Set their "
@@ -149,7 +149,9 @@ def check_dot_attention_forward(fn, rng, ctx):
         N, Tq, Ts = q.shape[0], q.shape[1], k.shape[1]
         hints = {(N, Ts, Tq): "It looks transposed: alpha[n, t, j] is the weight of source step j for query t."}
         ctx.array("alpha", alpha, (N, Tq, Ts), "(N, Tq, Ts)", shape_hints=hints)
-        ctx.array("ctx", c, (N, Tq, v.shape[2]), "(N, Tq, dv)")
+        ctx.array("ctx", c, (N, Tq, v.shape[2]), "(N, Tq, dv)", shape_hints={
+            (N, Tq, k.shape[2]): "It has the size of the keys: ctx is a weighted sum of the KEYS here, but the "
+                                 "context is the weighted sum of the values, alpha @ v."})
         return c, alpha
 
     for sizes, case in (((2, 3, 5, 9, 4), "a padded batch (mask with False entries)"),
@@ -171,10 +173,10 @@ def check_dot_attention_forward(fn, rng, ctx):
         ctx.compare("ctx", c, ref_ctx, letters="(N, Tq, dv)", known=known)
     # large scores: exp overflows unless the row max is subtracted
     q, k, v, mask = _case(rng, 2, 3, 4, 4, 2, full=True)
-    q = q * 60
-    c, alpha = run(q, k, v, mask, "large scores (around 100)")
+    q = q * 1000
+    c, alpha = run(q, k, v, mask, "large scores (around 1000)")
     if not np.all(np.isfinite(alpha)):
-        raise Failed("with large scores (around 100) alpha contains nan or inf: exp overflows. Subtract each "
+        raise Failed("with large scores (around 1000) alpha contains nan or inf: exp overflows. Subtract each "
                      "row's maximum score before np.exp (the softmax does not change).")
     ctx.compare("alpha", alpha, dot_attention_forward(q, k, v, mask)[1], letters="(N, Tq, Ts)")
     q, k, v, mask = _case(rng, dtype=np.float32)
@@ -217,6 +219,8 @@ def _candidates(dctx, cache):
     wrong_axis = alpha * (dalpha - (alpha * dalpha).sum(axis=1, keepdims=True))
     out["the softmax's backward sums over the wrong axis: the sum_j alpha_j dalpha_j runs over the source "
         "positions (the last axis), the axis the softmax normalised"] = grads(wrong_axis * scale)
+    out["the softmax's backward subtracts alpha * dalpha elementwise where the row sum sum_j alpha_j dalpha_j "
+        "belongs"] = grads(alpha * (dalpha - alpha * dalpha) * scale)
     right = alpha * (dalpha - (alpha * dalpha).sum(axis=-1, keepdims=True))
     out[f"dq and dk miss the factor 1/sqrt(d) of the scores (here d = {d}): e = q . k / sqrt(d), so both "
         f"gradients are scaled by it too"] = grads(right)
@@ -236,7 +240,8 @@ def check_dot_attention_backward(fn, rng, ctx):
         out = ctx.call(fn, dctx, cache, names=["dctx", "cache"], case=case)
         return ctx.outputs(out, _GRADS)
 
-    for sizes, case in (((2, 3, 5, 9, 4), "a padded batch"), ((3, 4, 4, 4, 4), "Tq = Ts and d = dv"),
+    # the square case first: a missing transpose gives values to diagnose instead of a shape error
+    for sizes, case in (((3, 4, 4, 4, 4), "Tq = Ts and d = dv"), ((2, 3, 5, 9, 4), "a padded batch"),
                         ((2, 2, 6, 16, 3), "d = 16 and a padded batch")):
         q, k, v, mask = _case(rng, *sizes)
         N, Tq, Ts, d, dv_ = q.shape[0], q.shape[1], k.shape[1], q.shape[2], v.shape[2]
@@ -251,8 +256,8 @@ def check_dot_attention_backward(fn, rng, ctx):
                   shape_hints={(N, Tq, dv_): "dv has one row per source step: dv = alpha.transpose(0, 2, 1) @ dctx."})
         ctx.compare("dv", got[2], ref[2], letters="(N, Ts, dv)",
                     known=[(alpha @ dctx if Tq == Ts else None,
-                            "dv uses alpha where its transpose belongs: dv_j = sum_t alpha_tj dctx_t, "
-                            "alpha.transpose(0, 2, 1) @ dctx.")])
+                            "dv uses alpha where its transpose belongs: dv has one row per source step, "
+                            "dv_j = sum_t alpha_tj dctx_t, alpha.transpose(0, 2, 1) @ dctx.")])
         dq, dk = got[0], got[1]
         if not np.any(dq) and not np.any(dk):
             raise Failed("dq and dk are all zeros: the weights alpha were treated as constants. They depend on q "
@@ -267,7 +272,8 @@ def check_dot_attention_backward(fn, rng, ctx):
             de_ref = alpha * ((dctx @ v.transpose(0, 2, 1)) - (alpha * (dctx @ v.transpose(0, 2, 1))).sum(
                 -1, keepdims=True)) * cache[4]
             known_k = [(de_ref @ q if Tq == Ts else None,
-                        "dk uses de where its transpose belongs: dk_j = sum_t de_tj q_t, de.transpose(0, 2, 1) @ q."),
+                        "dk uses de where its transpose belongs: dk has one row per SOURCE step, dk_j = sum_t de_tj q_t, "
+                        "de.transpose(0, 2, 1) @ q."),
                        (de_ref.transpose(0, 2, 1) @ k if Tq == Ts else None,
                         "dk is built from the keys: dk_j = sum_t de_tj q_t uses the QUERIES.")]
             known_q = [(de_ref.transpose(0, 2, 1) @ k if Tq == Ts else None,

@@ -106,7 +106,10 @@ def _score_formulas(lp, L, lpen, finished):
 
 
 def _check_output(out, max_len):
-    if not isinstance(out, (list, tuple)) or not out:
+    if isinstance(out, (list, tuple)) and not out:
+        raise Failed("it returned an empty list: the finished hypotheses are dropped (or never collected). Every "
+                     "hypothesis that emits EOS is set aside and returned at the end, with the live ones.")
+    if not isinstance(out, (list, tuple)):
         raise Failed(f"it should return a non-empty list of (tokens, score) pairs, best first; got "
                      f"{type(out).__name__}{'' if out else ' (empty)'}.")
     hyps = []
@@ -135,13 +138,14 @@ def _check_output(out, max_len):
 
 def _beam_steps(model, asked, beam_width, max_len):
     """The first step where the live beam (the prefixes asked) is not the best beam_width extensions."""
+    ambiguous = False
     for s in range(1, max_len):
         live = sorted(p for p in asked if len(p) == s - 1)
         nxt = {p for p in asked if len(p) == s}
         if not live:
             if nxt:
                 raise Failed("the search asked about prefixes it could not have kept.")
-            return
+            break
         ext = []  # (logp, order, prefix) for every extension of every live hypothesis
         for p in live:
             lp_p = float(model.logp(list(p)).sum()) if p else 0.0
@@ -170,17 +174,23 @@ def _beam_steps(model, asked, beam_width, max_len):
             raise Failed("a hypothesis that just emitted EOS must still take one of the beam_width places "
                          "(rnnlab's convention): rank all extensions, EOS ones included, keep the best "
                          "beam_width, then set the finished ones aside.")
-        worst = {e[2] for e in ranked[::-1][:beam_width] if e[2][-1] != EOS}
-        if nxt == worst:
-            raise Failed("it keeps the WORST extensions: sort by score in decreasing order before keeping the "
-                         "first beam_width.")
         first = {e[2] for e in ext[:beam_width] if e[2][-1] != EOS}
+        worst = {e[2] for e in ranked[::-1][:beam_width] if e[2][-1] != EOS}
+        if nxt == first == worst:
+            ambiguous = True  # a later step tells "unsorted" from "worst first"
+            continue
         if nxt == first:
             raise Failed("the extensions are not re-sorted: it keeps the first beam_width in the order they were "
                          "generated. Rank all extensions of all live hypotheses by score, then keep the best.")
-        parents = {p[:-1] for p in nxt}
-        if len(live) > 1 and len(parents) == len(live) and len(right) > 0 and len({p[:-1] for p in right}) < len(
-                live):
+        if nxt == worst:
+            raise Failed("it keeps the WORST extensions: sort by score in decreasing order before keeping the "
+                         "first beam_width.")
+        own_best = {}
+        for e in ranked:  # best first: the first extension seen of each parent is its best
+            own_best.setdefault(e[2][:-1], e[2])
+        own_best = {p for p in list(own_best.values())[:beam_width] if p[-1] != EOS}
+        own_best_any = {p for p in {e[2][:-1]: e[2] for e in ranked[::-1]}.values() if p[-1] != EOS}
+        if len(live) > 1 and nxt in (own_best, own_best_any):
             raise Failed(f"{step} every live hypothesis kept its own best extension(s): the beams are not "
                          f"re-sorted together. Rank ALL extensions of ALL live hypotheses by score and keep the "
                          f"best beam_width, even when several come from the same hypothesis.")
@@ -192,6 +202,9 @@ def _beam_steps(model, asked, beam_width, max_len):
         raise Failed(f"{step} it kept {_fmt(kept[2])} (log p {kept[0]:.3f}) but dropped {_fmt(missing[2])} "
                      f"(log p {missing[0]:.3f}), a better extension: rank all extensions of all live hypotheses "
                      f"together and keep the best beam_width.")
+    if ambiguous:
+        raise Failed("the extensions are not re-sorted: it keeps beam_width extensions that are not the best ones. "
+                     "Rank all extensions of all live hypotheses by score (best first), then keep the best.")
 
 
 RUNS = [  # (model seed offset, beam_width, max_len, length_penalty)
@@ -228,29 +241,33 @@ def check_beam_search(fn, rng, ctx):
     score = log p / len(tokens) ** length_penalty (EOS counted).
     """
     seed = int(rng.integers(2**31))
+    runs = []
     for off, k, L, lpen in RUNS:
         model = ToyModel(seed + off)
         case = f"beam_width {k}, max_len {L}, length_penalty {lpen}"
         out = ctx.call(fn, model, k, L, lpen, names=["step_logp", "beam_width", "max_len", "length_penalty"],
                        case=case)
-        hyps = _check_output(out, L)
-        ref = reference(ToyModel(seed + off), k, L, lpen)
-        # 1. the scores of what it returned
+        runs.append((model, k, L, lpen, case, _check_output(out, L)))
+    # 1. the scores of what it returned (every run first: a wrong score also changes the ranking)
+    for model, k, L, lpen, case, hyps in runs:
         for tokens, score in hyps:
             lp = model.logp(tokens)
             right = float(lp.sum()) / len(tokens) ** lpen
             if abs(score - right) <= 1e-9 * max(1, abs(right)):
                 continue
-            for phrase, value in _score_formulas(lp, len(tokens), lpen, tokens[-1] == EOS).items():
-                if all(abs(s - f) <= 1e-9 * max(1, abs(f)) for s, f in
-                       [(sc, _score_formulas(model.logp(t), len(t), lpen, t[-1] == EOS).get(phrase))
-                        for t, sc in hyps] if f is not None):
+            for phrase in _score_formulas(lp, len(tokens), lpen, tokens[-1] == EOS):
+                pairs = [(sc, _score_formulas(model.logp(t), len(t), lpen, t[-1] == EOS).get(phrase))
+                         for t, sc in hyps]
+                if all(abs(sc - f) <= 1e-9 * max(1, abs(f)) for sc, f in pairs if f is not None):
                     raise Failed(phrase.strip() + f" (with {case}).")
             raise Failed(f"the score of {_fmt(tokens)} is {score:.4f}, but log p / len ** length_penalty = "
                          f"{right:.4f} (with {case}).")
-        # 2. the beam, step by step
+    # 2. the beam, step by step
+    for model, k, L, lpen, case, hyps in runs:
         _beam_steps(model, model.asked, k, L)
-        # 3. the returned list
+    # 3. the returned list
+    for model, k, L, lpen, case, hyps in runs:
+        ref = reference(ToyModel(model.seed), k, L, lpen)
         got_set, ref_set = {tuple(t) for t, _ in hyps}, {tuple(t) for t, _ in ref}
         if got_set != ref_set:
             missing_fin = [t for t in ref_set - got_set if t[-1] == EOS]

@@ -24,10 +24,10 @@ def _coded(N, T, H, dtype=np.float64):
     return (1000 + 100 * n + t + 0.001 * j).astype(dtype)
 
 
-def _lengths(rng, N, T):
-    """Different lengths, at least one full (T) and one short."""
-    lengths = rng.integers(1, T, size=N)
-    lengths[0] = T
+def _lengths(rng, N, T, full=True):
+    """Different lengths, one short; one full (T) when full, else all below T - 1."""
+    lengths = rng.integers(1, T - 1, size=N)
+    lengths[0] = T if full else T - 2
     lengths[-1] = max(1, T // 2)
     return lengths.astype(np.int64)
 
@@ -87,8 +87,8 @@ def check_gather_last_forward(fn, rng, ctx):
                             "rows and steps together, h[np.arange(N), lengths - 1]."}
         return ctx.array("h_last", h_last, (N, H), "(N, H)", shape_hints=hints)
 
-    for N, T, H in ((4, 6, 3), (3, 5, 2)):
-        lengths = _lengths(rng, N, T)
+    for N, T, H, full in ((4, 6, 3, False), (3, 5, 2, True)):
+        lengths = _lengths(rng, N, T, full)
         h = _coded(N, T, H)
         got = run(h, lengths, "a padded batch whose every state is labelled with its (row, step)")
         ref = gather_last_forward(h, lengths)[0]
@@ -106,7 +106,7 @@ def check_gather_last_forward(fn, rng, ctx):
                     raise Failed("h_last is the MEAN of the real states of each row (mean pooling): this function "
                                  "takes only the state at the row's last real step, lengths[n] - 1.")
                 steps = _which_steps(got, N, T, H)
-                if all(s is None for s in steps):
+                if any(s is None for s in steps):
                     rows = [int(round((got[n, 0] - 1000) // 100)) for n in range(N)]
                     if sorted(rows) == list(range(N)) and rows != list(range(N)):
                         raise Failed("h_last mixes up the rows: row n must come from sequence n.")
@@ -143,8 +143,8 @@ def check_gather_last_backward(fn, rng, ctx):
             out = out[0]
         return ctx.array("dh", out, shape, "(N, T, H)")
 
-    for N, T, H in ((4, 6, 3), (3, 5, 2)):
-        lengths = _lengths(rng, N, T)
+    for N, T, H, full in ((4, 6, 3, False), (3, 5, 2, True)):
+        lengths = _lengths(rng, N, T, full)
         dh_last = 1000 + 100 * np.arange(N)[:, None] + 0.001 * np.arange(H)[None, :]  # row n's gradient says n
         got = run(dh_last, lengths, (N, T, H), "a padded batch")
         ref = gather_last_backward(dh_last, (lengths, (N, T, H)))

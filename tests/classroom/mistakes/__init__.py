@@ -41,5 +41,6 @@ def correct(exercise):
 
 
 def load():
-    from . import bptt, clipping, gru, holdout, holdout2, loss, lstm, numgrad, rnn_step, sampling  # noqa: F401
+    from . import attention, beam, bptt, clipping, dropout, gru, holdout, holdout2  # noqa: F401
+    from . import loss, lstm, numgrad, padding, rnn_step, sampling  # noqa: F401
     return MISTAKES, CORRECT
