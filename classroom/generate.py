@@ -645,8 +645,246 @@ state is rewritten at every step and the gradient fades like a vanilla RNN's.
 ]
 
 
+# ---------------------------------------------------------------------------
+# 06: attention forward and backward, beam search
+# ---------------------------------------------------------------------------
+
+NB6 = [
+    md("""
+# Exercise 6: attention and beam search
+
+**Learning goal.** Write scaled dot-product attention over encoder states with a source mask, its
+backward pass through the softmax, and beam search with length normalisation: the pieces that turn
+an encoder-decoder into a translator (lesson notebook 07). Afterwards you can explain why the
+weights are a softmax over the *source* axis, why padding must get weight exactly 0, why the scores
+are divided by $\\sqrt{d}$, and why beam search finds outputs that greedy decoding misses.
+
+Three exercises, about {total:06_attention_and_beam_search} minutes: attention forward
+({min:dot_attention_forward} min), attention backward ({min:dot_attention_backward} min) and beam search
+({min:beam_search} min).
+""" + HOW, "intro"),
+    setup("""
+import numpy as np
+
+from rnnlab import attention
+from rnnlab.classroom import check_beam_search, check_dot_attention_backward, check_dot_attention_forward
+from rnnlab.seq2seq import EOS
+"""),
+    md(r"""
+## 6.1 Scaled dot-product attention (about {min:dot_attention_forward} minutes)
+
+A decoder state asks a question, the **query** $q_t$; every encoder state answers with a **key**
+$k_j$ and carries a **value** $v_j$. With a batch of $N$, $T_q$ queries and $T_s$ source steps:
+
+$$e_{tj} = \frac{q_t \cdot k_j}{\sqrt{d}}, \qquad
+\alpha_{tj} = \frac{\exp(e_{tj})}{\sum_{j'} \exp(e_{tj'})}, \qquad
+\text{ctx}_t = \sum_j \alpha_{tj} v_j,$$
+
+`q` $(N, T_q, d)$, `k` $(N, T_s, d)$, `v` $(N, T_s, d_v)$, `alpha` $(N, T_q, T_s)$, `ctx`
+$(N, T_q, d_v)$. The softmax runs over the **source** positions $j$ (the last axis): each query's
+weights sum to 1. Sources of different lengths are padded, and `mask` $(N, T_s)$ is `True` at real
+steps: a padded step must get weight exactly 0, so set its score to $-\infty$ *before* the softmax
+(then $\exp(-\infty) = 0$ and the real steps share all the weight). Dividing by $\sqrt{d}$ keeps the
+scores at variance 1 when $q$ and $k$ have unit-variance entries: without it the softmax saturates
+as $d$ grows. Subtract each row's maximum before `np.exp`.
+
+Write `dot_attention_forward(q, k, v, mask)` returning `(ctx, alpha, cache)`, keeping the dtype of
+the inputs. The checker reads your weights: which axis sums to 1, whether padding gets weight, and
+which scale your scores have (log alpha is the score up to a constant per row).
+""", "md_dot_attention_forward"),
+    solution("dot_attention_forward"),
+    test("dot_attention_forward"),
+    md(r"""
+## 6.2 Attention backward (about {min:dot_attention_backward} minutes)
+
+The backward exercise uses **rnnlab's** forward, `attention.dot_attention_forward`; its cache is
+`(q, k, v, alpha, scale)` with `scale` $= 1/\sqrt{d}$. Given `dctx` $(N, T_q, d_v)$, go back through
+the three lines of the forward:
+
+1. $\text{ctx} = \alpha v$: $\; dv = \alpha^\top dctx$ (per batch row) and
+   $d\alpha_{tj} = dctx_t \cdot v_j$.
+2. The softmax, row by row: one weight can only grow if the others shrink, so
+   $$de_{tj} = \alpha_{tj}\Big(d\alpha_{tj} - \sum_{j'} \alpha_{tj'}\, d\alpha_{tj'}\Big).$$
+   Masked steps have $\alpha = 0$, so they get $de = 0$ by themselves.
+3. $e = \text{scale} \cdot q k^\top$: $\; dq = \text{scale}\cdot de\, k$ and
+   $dk = \text{scale}\cdot de^\top q$.
+
+The weights depend on $q$ and $k$: treating them as constants gives $dq = dk = 0$. Write
+`dot_attention_backward(dctx, cache)` returning `(dq, dk, dv)`.
+""", "md_dot_attention_backward"),
+    solution("dot_attention_backward"),
+    test("dot_attention_backward"),
+    md(r"""
+## 6.3 Beam search (about {min:beam_search} minutes)
+
+Greedy decoding takes the most likely symbol at every step and never revisits a choice. Beam search
+keeps the `beam_width` best partial outputs instead. Here the model is a function
+`step_logp(tokens)` that returns the log-probabilities, shape $(V,)$, of the next symbol after the
+list `tokens` ($-\infty$ for symbols that may never be emitted: skip them). rnnlab's convention
+(`rnnlab.decoding.beam_search`):
+
+- start from one empty hypothesis with log-probability 0;
+- at step $s = 1, 2, \dots,$ `max_len`: extend **every** live hypothesis by **every** allowed symbol,
+  adding log-probabilities (never multiplying probabilities: a product of many small numbers
+  underflows); rank **all** these extensions together by score and keep the best `beam_width`;
+- a kept extension that ends with `EOS` is **finished**: set it aside, never extend it again (it
+  still used one of the `beam_width` places); the others stay live; stop when none is live;
+- return every finished hypothesis plus the live ones cut at `max_len`, as a list of
+  `(tokens, score)` pairs, best first, with `EOS` kept in the tokens and counted in the length:
+  $$\text{score} = \frac{\log p(\text{tokens})}{\text{len(tokens)}^{\text{length\_penalty}}}.$$
+
+A log-probability only falls as a sequence grows, so raw scores prefer short outputs; the division
+by the length corrects that (0 gives the raw log-probability, 1 the mean per symbol). Here is a
+tiny model whose most likely first symbol is a trap:
+""", "md_beam_search"),
+    setup("""
+def toy_step_logp(tokens):
+    # symbols: 0 PAD, 1 BOS (never emitted), 2 EOS, 3, 4
+    table = {(): [0.0, 0.0, 0.05, 0.55, 0.40], (3,): [0.0, 0.0, 0.40, 0.30, 0.30],
+             (4,): [0.0, 0.0, 0.95, 0.03, 0.02]}
+    p = np.array(table.get(tuple(tokens), [0.0, 0.0, 1.0, 0.0, 0.0]))
+    with np.errstate(divide="ignore"):
+        return np.log(p)
+
+
+greedy, greedy_logp = [], 0.0
+while not greedy or greedy[-1] != EOS:  # the most likely symbol at every step
+    lp = toy_step_logp(greedy)
+    greedy.append(int(np.argmax(lp)))
+    greedy_logp += float(lp[greedy[-1]])
+def seq_logp(seq):
+    return float(sum(toy_step_logp(seq[:i])[seq[i]] for i in range(len(seq))))
+
+
+best = max(([a, b] for a in (3, 4) for b in (EOS, 3, 4)), key=seq_logp)  # every two-symbol output
+best_logp = seq_logp(best)
+print("greedy:", greedy, "log p =", round(greedy_logp, 3))
+print("best two-symbol output:", best, "log p =", round(best_logp, 3))
+assert greedy == [3, EOS] and best == [4, EOS] and best_logp > greedy_logp
+""", "demo_beam_search"),
+    md(r"""
+With `beam_width=2` your search should keep both first symbols and find `[4, EOS]`; with
+`beam_width=1` it is greedy. The checker runs your search on tiny random models and records every
+prefix it asks `step_logp` about, so it can tell at which step the beam went wrong.
+""", "md_beam_search_2"),
+    solution("beam_search"),
+    test("beam_search"),
+    md("""
+## Summary
+
+- Attention weights are a softmax over the source positions of $q \\cdot k / \\sqrt{d}$, with $-\\infty$
+  at padding *before* the softmax; the context is the weighted mean of the values.
+- The backward pass must go through the softmax: $de = \\alpha \\odot (d\\alpha - \\sum_j \\alpha_j d\\alpha_j)$,
+  then the $1/\\sqrt{d}$ scale, then $de\\,k$ and $de^\\top q$.
+- Beam search ranks all extensions of all live hypotheses together by summed log-probability, sets
+  finished ones aside, and compares outputs of different lengths by a length-normalised score.
+
+## Self-check questions
+
+1. If the mask is applied by multiplying the weights by it after the softmax, what do the rows sum
+   to, and what happens to the context of a short source?
+2. Why does $de$ vanish when every weight of a row is the same, whatever $d\\alpha$ is? (Hint: add a
+   constant to every score of a row.)
+3. With `beam_width` equal to the vocabulary size and `max_len` small, what does beam search compute?
+""", "summary"),
+]
+
+# ---------------------------------------------------------------------------
+# 07: padded batches (the final state at each sequence's own last step) and dropout
+# ---------------------------------------------------------------------------
+
+NB7 = [
+    md("""
+# Exercise 7: padded batches and dropout
+
+**Learning goal.** Write the two pieces a sequence classifier needs around its recurrent layer
+(lesson notebook 08): reading each sequence's final state from a padded batch, with its backward
+pass, and inverted dropout. Afterwards you can explain why `h[:, -1]` is wrong for a padded batch,
+where the gradient of a gather goes, and why inverted dropout needs no change at test time.
+
+Three exercises, about {total:07_padding_and_dropout} minutes: the gather forward
+({min:gather_last_forward} min) and backward ({min:gather_last_backward} min), and dropout
+({min:dropout_forward} min).
+""" + HOW, "intro"),
+    setup("""
+import numpy as np
+
+from rnnlab import padding
+from rnnlab.classroom import check_dropout_forward, check_gather_last_backward, check_gather_last_forward
+"""),
+    md(r"""
+## 7.1 The final state of each sequence (about {min:gather_last_forward} minutes)
+
+Sequences of different lengths share one array by padding them at the **end** to the longest
+length $T$; `lengths[n]` says how many steps of row $n$ are real:
+""", "md_gather_last_forward_intro"),
+    setup("""
+x, lengths = padding.pad_sequences([np.array([5, 6, 7]), np.array([8]), np.array([9, 4])])
+print(x)
+print("lengths:", lengths)
+""", "demo_padding"),
+    md(r"""
+A left-to-right recurrent layer's state $h_t$ depends only on $x_1, \dots, x_t$, so the state at a
+sequence's own last step, $t = $ `lengths[n] - 1`, never saw padding; `h[:, -1]` would read, for
+every shorter sequence, a state that has run over padding. Given `h` $(N, T, H)$ and `lengths`
+$(N,)$ with values in $[1, T]$, write `gather_last_forward(h, lengths)` returning `(h_last, cache)`
+with `h_last[n] = h[n, lengths[n] - 1]`, shape $(N, H)$, without a Python loop if you can (index the
+rows and the steps together). The checker labels every state with its own (row, step), so it can
+say which step you read.
+""", "md_gather_last_forward"),
+    solution("gather_last_forward"),
+    test("gather_last_forward"),
+    md(r"""
+## 7.2 Its backward pass (about {min:gather_last_backward} minutes)
+
+The forward *copied* one step per row, so the gradient goes back to that step only: `dh` is zero
+everywhere except `dh[n, lengths[n] - 1] = dh_last[n]`. In particular no gradient reaches a padding
+step. The cache is rnnlab's, `(lengths, (N, T, H))`. Write `gather_last_backward(dh_last, cache)`
+returning `dh`, shape $(N, T, H)$, with the dtype of `dh_last`.
+""", "md_gather_last_backward"),
+    solution("gather_last_backward"),
+    test("gather_last_backward"),
+    md(r"""
+## 7.3 Inverted dropout (about {min:dropout_forward} minutes)
+
+Dropout zeroes each unit of a layer's input with probability $p$ during training, so the next layer
+cannot rely on any single unit. **Inverted** dropout also multiplies the kept units by
+$1/(1-p)$: the expected output is then the input, $\mathbb{E}[\text{out}] = x$, and at test time the
+layer is simply the identity (nothing to rescale, nothing to remember). rnnlab applies it between
+layers, never on the recurrent connection (a fresh mask at every step would erase the memory).
+
+Write `dropout_forward(x, p, rng, training=True)` returning `(out, cache)`:
+- training and $p > 0$: draw the mask with the numpy Generator `rng` (`rng.random(x.shape) >= p`
+  keeps a unit with probability $1 - p$), scale it by $1/(1-p)$, return `x * mask` and that scaled
+  mask as the cache (the backward pass is `dout * cache`: it must use the **same** mask);
+- `training=False` or `p == 0`: return `x` unchanged and `None`;
+- keep the dtype of `x` and do not change `x` in place.
+""", "md_dropout_forward"),
+    solution("dropout_forward"),
+    test("dropout_forward"),
+    md("""
+## Summary
+
+- In a batch padded at the end, each sequence's final state is at its own last step,
+  `lengths[n] - 1`; `h[np.arange(N), lengths - 1]` reads them all at once.
+- The backward of a gather is a scatter: the gradient goes back to the step it came from, zeros
+  elsewhere, so padding never gets a gradient.
+- Inverted dropout scales the kept units by $1/(1-p)$ during training, so the test-time layer is
+  the identity; the backward pass reuses the forward's mask.
+
+## Self-check questions
+
+1. What does `h[:, lengths - 1]` return, and why is its shape $(N, N, H)$?
+2. If the classifier read `h[:, -1]`, which sequences of a batch would be affected, and how would
+   their prediction depend on the other sequences in the batch?
+3. With plain (not inverted) dropout, what must the layer do at test time, and why?
+""", "summary"),
+]
+
+
 NOTEBOOKS = {"01_rnn_step.ipynb": NB1, "02_bptt_and_loss.ipynb": NB2,
-             "03_clipping_and_sampling.ipynb": NB3, "04_lstm_step.ipynb": NB4, "05_gru_step.ipynb": NB5}
+             "03_clipping_and_sampling.ipynb": NB3, "04_lstm_step.ipynb": NB4, "05_gru_step.ipynb": NB5,
+             "06_attention_and_beam_search.ipynb": NB6, "07_padding_and_dropout.ipynb": NB7}
 
 
 def _cell_key(cell):

@@ -253,7 +253,8 @@ def check_dot_attention_backward(fn, rng, ctx):
         ctx.array("dk", got[1], (N, Ts, d), "(N, Ts, d)",
                   shape_hints={(N, Tq, d): "dk has one row per SOURCE step: dk = de.transpose(0, 2, 1) @ q."})
         ctx.array("dv", got[2], (N, Ts, dv_), "(N, Ts, dv)",
-                  shape_hints={(N, Tq, dv_): "dv has one row per source step: dv = alpha.transpose(0, 2, 1) @ dctx."})
+                  shape_hints={(N, Tq, dv_): "dv has one row per source step: "
+                                             "dv = alpha.transpose(0, 2, 1) @ dctx."})
         ctx.compare("dv", got[2], ref[2], letters="(N, Ts, dv)",
                     known=[(alpha @ dctx if Tq == Ts else None,
                             "dv uses alpha where its transpose belongs: dv has one row per source step, "

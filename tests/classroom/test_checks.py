@@ -21,6 +21,11 @@ from rnnlab.layers import (
 from rnnlab.gru import gru_step_backward, gru_step_forward
 from rnnlab.lstm import lstm_step_backward, lstm_step_forward
 from rnnlab.optim import clip_grad_norm
+from rnnlab.attention import dot_attention_backward, dot_attention_forward
+from rnnlab.decoding import beam_search
+from rnnlab.dropout import dropout_forward
+from rnnlab.padding import gather_last_backward, gather_last_forward
+from rnnlab.seq2seq import BOS, Encoded
 
 
 def reference_sample(scores, temperature, rng):
@@ -28,6 +33,30 @@ def reference_sample(scores, temperature, rng):
     if temperature == 0:
         return int(np.argmax(scores))
     return int(rng.choice(len(scores), p=softmax(scores / temperature)))
+
+
+class StepModel:
+    """rnnlab.decoding's model interface around a step_logp(tokens) -> (V,) function."""
+
+    def __init__(self, step_logp):
+        self.step_logp = step_logp
+
+    def encode(self, x):
+        state0 = np.empty(1, dtype=object)
+        state0[0] = ()
+        return Encoded(np.zeros((1, 1, 1)), np.ones((1, 1), bool), state0, np.zeros((1, 1)))
+
+    def decode_step(self, y_prev, state, e):
+        new = np.empty(len(y_prev), dtype=object)
+        for k, y in enumerate(y_prev):
+            new[k] = state[k] + (() if y == BOS else (int(y),))
+        return np.stack([self.step_logp(list(p)) for p in new]), new, None
+
+
+def reference_beam_search(step_logp, beam_width, max_len, length_penalty=1.0):
+    """rnnlab.decoding.beam_search on a step_logp function, as the exercise returns it."""
+    hyps = beam_search(StepModel(step_logp), np.zeros((1, 1), dtype=int), beam_width, max_len, length_penalty)
+    return [(h.tokens, h.score) for h in hyps]
 
 
 REFERENCE = {
@@ -42,6 +71,12 @@ REFERENCE = {
     "lstm_step_backward": lstm_step_backward,
     "gru_step_forward": gru_step_forward,
     "gru_step_backward": gru_step_backward,
+    "dot_attention_forward": dot_attention_forward,
+    "dot_attention_backward": dot_attention_backward,
+    "beam_search": reference_beam_search,
+    "gather_last_forward": gather_last_forward,
+    "gather_last_backward": gather_last_backward,
+    "dropout_forward": dropout_forward,
 }
 
 CORRECT_VARIANTS = [

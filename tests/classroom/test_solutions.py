@@ -89,3 +89,30 @@ def test_gated_solutions_do_not_overflow(name):
         warnings.simplefilter("error")
         out = solution(name)(*args)
     assert np.all(np.isfinite(out[0]))
+
+
+def test_new_solutions_equal_rnnlab():
+    """Attention, the final-state gather and dropout: the solutions compute what rnnlab computes."""
+    from rnnlab import attention, dropout, padding
+
+    rng = np.random.default_rng(4)
+    q, k, v = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 5, 4)), rng.standard_normal((2, 5, 2))
+    mask = np.array([[True] * 5, [True, True, False, False, False]])
+    mine, theirs = solution("dot_attention_forward")(q, k, v, mask), attention.dot_attention_forward(q, k, v, mask)
+    for a, b in zip(mine[:2], theirs[:2]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    dctx = rng.standard_normal((2, 3, 2))
+    mine = solution("dot_attention_backward")(dctx, theirs[2])
+    for a, b in zip(mine, attention.dot_attention_backward(dctx, theirs[2])):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    h, lengths = rng.standard_normal((3, 4, 2)), np.array([4, 1, 2])
+    h_last, cache = padding.gather_last_forward(h, lengths)
+    np.testing.assert_array_equal(solution("gather_last_forward")(h, lengths)[0], h_last)
+    dh_last = rng.standard_normal((3, 2))
+    np.testing.assert_array_equal(solution("gather_last_backward")(dh_last, cache),
+                                  padding.gather_last_backward(dh_last, cache))
+    x = rng.standard_normal((6, 7))
+    out, mask = solution("dropout_forward")(x, 0.4, np.random.default_rng(1))
+    ref, ref_mask = dropout.dropout_forward(x, 0.4, np.random.default_rng(1))
+    np.testing.assert_allclose(out, ref, rtol=1e-12)
+    np.testing.assert_allclose(mask, ref_mask, rtol=1e-12)
