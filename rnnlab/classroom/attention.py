@@ -122,7 +122,9 @@ def _diagnose_alpha(alpha, q, k, mask):
         named = {1.0: "the scores are not scaled: divide q . k by sqrt(d)",
                  np.sqrt(d): "the scores are multiplied by sqrt(d) instead of divided by it",
                  1 / d: "the scores are divided by d instead of sqrt(d)",
-                 -1 / np.sqrt(d): "the scores have the wrong sign: the best-matching key must get the LARGEST weight"}
+                 -1 / np.sqrt(d): "the scores have the wrong sign: the best-matching key must get the LARGEST weight",
+                 1 / np.sqrt(alpha.shape[2]): "the scores are divided by sqrt(Ts), the square root of the source "
+                                              "length: d is the size of the last axis of q and k"}
         for value, what in named.items():
             if abs(s - value) < 1e-6 * max(1, abs(value)):
                 return (f"{what} (here d = {d}). The scale is read from the weights: log alpha is the score up "
@@ -144,7 +146,9 @@ def check_dot_attention_forward(fn, rng, ctx):
     names = ["q", "k", "v", "mask"]
 
     def run(q, k, v, mask, case):
-        out = ctx.call(fn, q, k, v, mask, names=names, case=case)
+        out = ctx.call(fn, q, k, v, mask, names=names, case=case,
+                       error_hint="A shape error here often means the mask (N, Ts) is broadcast along the wrong "
+                                  "axis: against the scores (N, Tq, Ts) it is mask[:, None, :].")
         c, alpha = ctx.outputs(out, ["ctx", "alpha", "cache"])[:2]
         N, Tq, Ts = q.shape[0], q.shape[1], k.shape[1]
         hints = {(N, Ts, Tq): "It looks transposed: alpha[n, t, j] is the weight of source step j for query t."}
@@ -269,12 +273,24 @@ def check_dot_attention_backward(fn, rng, ctx):
                 if cq is None:
                     continue
                 if (probes.close(dq, cq) or right_q) and (probes.close(dk, ck) or right_k):
+                    if right_q or right_k:  # one of the two is right: say which one the phrase is about
+                        wrong, ok = ("dk", "dq") if right_q else ("dq", "dk")
+                        phrase = (phrase.replace("dq and dk miss", f"{wrong} misses")
+                                  .replace("dq and dk are", f"{wrong} is")
+                                  .replace("so both gradients are scaled by it too", f"so {wrong} is scaled by it too"))
+                        if not phrase.startswith(wrong):
+                            phrase = f"{wrong} is wrong ({ok} is right): " + phrase
                     raise Failed(phrase + ".")
+            de_sw = alpha * ((dctx @ v.transpose(0, 2, 1)) - (alpha * (dctx @ v.transpose(0, 2, 1))).sum(
+                -1, keepdims=True)) * cache[4]
+            if Tq == Ts and probes.close(dq, de_sw.transpose(0, 2, 1) @ q) and probes.close(dk, de_sw @ k):
+                raise Failed("dq and dk are swapped: dq_t = sum_j de_tj k_j (de @ k) comes from the KEYS, and "
+                             "dk_j = sum_t de_tj q_t (de.transpose(0, 2, 1) @ q) from the queries.")
             de_ref = alpha * ((dctx @ v.transpose(0, 2, 1)) - (alpha * (dctx @ v.transpose(0, 2, 1))).sum(
                 -1, keepdims=True)) * cache[4]
             known_k = [(de_ref @ q if Tq == Ts else None,
-                        "dk uses de where its transpose belongs: dk has one row per SOURCE step, dk_j = sum_t de_tj q_t, "
-                        "de.transpose(0, 2, 1) @ q."),
+                        "dk uses de where its transpose belongs: dk has one row per SOURCE step, "
+                        "dk_j = sum_t de_tj q_t, de.transpose(0, 2, 1) @ q."),
                        (de_ref.transpose(0, 2, 1) @ k if Tq == Ts else None,
                         "dk is built from the keys: dk_j = sum_t de_tj q_t uses the QUERIES.")]
             known_q = [(de_ref.transpose(0, 2, 1) @ k if Tq == Ts else None,

@@ -136,9 +136,16 @@ def _check_output(out, max_len):
     return hyps
 
 
-def _beam_steps(model, asked, beam_width, max_len):
-    """The first step where the live beam (the prefixes asked) is not the best beam_width extensions."""
-    ambiguous = False
+_REFILL = ("a hypothesis that just emitted EOS must still take one of the beam_width places (rnnlab's convention): "
+           "rank all extensions, EOS ones included, keep the best beam_width, then set the finished ones aside.")
+
+
+def _beam_steps(model, asked, beam_width, max_len, returned=()):
+    """The first step where the live beam (the prefixes asked) is not the best beam_width extensions.
+
+    returned: the tokens the search returned; its finished ones of length s were kept at step s.
+    """
+    ambiguous = ambiguous_refill = False
     for s in range(1, max_len):
         live = sorted(p for p in asked if len(p) == s - 1)
         nxt = {p for p in asked if len(p) == s}
@@ -161,19 +168,34 @@ def _beam_steps(model, asked, beam_width, max_len):
         if any(p[-1] == EOS for p in nxt):
             raise Failed(f"a finished hypothesis was extended after EOS ({step} it asked for the next symbol after "
                          f"{_fmt(next(p for p in nxt if p[-1] == EOS))}): set it aside, never extend it.")
+        finished_s = {tuple(t) for t in returned if len(t) == s and t[-1] == EOS}
+        plus_one = nxt | finished_s == {e[2] for e in ranked[:beam_width + 1]} and len(ranked) > beam_width
+        refill = {e[2] for e in [x for x in ranked if x[2][-1] != EOS][:beam_width]}
+        if plus_one and nxt == refill:
+            ambiguous_refill = True  # both explain this step; a later step tells them apart
+            continue
+        if plus_one:
+            raise Failed(f"beam_width is ignored by one: {step} it kept the best beam_width + 1 = "
+                         f"{beam_width + 1} extensions (off by one in a slice or a loop bound).")
         if len(nxt) > beam_width:
             raise Failed(f"beam_width is ignored: {step} it extended {len(nxt)} hypotheses with beam_width = "
                          f"{beam_width}. Keep only the best beam_width extensions at every step.")
+        own_best = {}
+        for e in ranked:  # best first: the first extension seen of each parent is its best
+            own_best.setdefault(e[2][:-1], e[2])
+        own_best = {p for p in list(own_best.values())[:beam_width] if p[-1] != EOS}
+        own_best_any = {p for p in {e[2][:-1]: e[2] for e in ranked[::-1]}.values() if p[-1] != EOS}
+        if len(live) > 1 and nxt in (own_best, own_best_any):
+            raise Failed(f"{step} every live hypothesis kept its own best extension(s): the beams are not "
+                         f"re-sorted together. Rank ALL extensions of ALL live hypotheses by score and keep the "
+                         f"best beam_width, even when several come from the same hypothesis.")
         if not nxt:
             raise Failed(f"it stopped at step {s} while hypotheses were still live: continue until no hypothesis "
                          f"is live or max_len symbols are reached.")
         if not nxt <= {e[2] for e in ext}:
             raise Failed(f"{step} it extended a prefix that is not an extension of the previous beam.")
-        refill = {e[2] for e in [x for x in ranked if x[2][-1] != EOS][:beam_width]}
         if nxt == refill and right != refill:
-            raise Failed("a hypothesis that just emitted EOS must still take one of the beam_width places "
-                         "(rnnlab's convention): rank all extensions, EOS ones included, keep the best "
-                         "beam_width, then set the finished ones aside.")
+            raise Failed(_REFILL)
         first = {e[2] for e in ext[:beam_width] if e[2][-1] != EOS}
         worst = {e[2] for e in ranked[::-1][:beam_width] if e[2][-1] != EOS}
         if nxt == first == worst:
@@ -185,15 +207,6 @@ def _beam_steps(model, asked, beam_width, max_len):
         if nxt == worst:
             raise Failed("it keeps the WORST extensions: sort by score in decreasing order before keeping the "
                          "first beam_width.")
-        own_best = {}
-        for e in ranked:  # best first: the first extension seen of each parent is its best
-            own_best.setdefault(e[2][:-1], e[2])
-        own_best = {p for p in list(own_best.values())[:beam_width] if p[-1] != EOS}
-        own_best_any = {p for p in {e[2][:-1]: e[2] for e in ranked[::-1]}.values() if p[-1] != EOS}
-        if len(live) > 1 and nxt in (own_best, own_best_any):
-            raise Failed(f"{step} every live hypothesis kept its own best extension(s): the beams are not "
-                         f"re-sorted together. Rank ALL extensions of ALL live hypotheses by score and keep the "
-                         f"best beam_width, even when several come from the same hypothesis.")
         if len(nxt) < len(right):
             raise Failed(f"{step} it kept {len(nxt)} live hypotheses where the best beam_width = {beam_width} "
                          f"extensions include {len(right)} live ones: beam_width is not used as the beam size.")
@@ -202,30 +215,33 @@ def _beam_steps(model, asked, beam_width, max_len):
         raise Failed(f"{step} it kept {_fmt(kept[2])} (log p {kept[0]:.3f}) but dropped {_fmt(missing[2])} "
                      f"(log p {missing[0]:.3f}), a better extension: rank all extensions of all live hypotheses "
                      f"together and keep the best beam_width.")
+    if ambiguous_refill:
+        return _REFILL  # the caller raises it only if no other search tells the two apart
     if ambiguous:
-        raise Failed("the extensions are not re-sorted: it keeps beam_width extensions that are not the best ones. "
-                     "Rank all extensions of all live hypotheses by score (best first), then keep the best.")
+        return ("the extensions are not re-sorted: it keeps beam_width extensions that are not the best ones. "
+                "Rank all extensions of all live hypotheses by score (best first), then keep the best.")
 
 
-RUNS = [  # (model seed offset, beam_width, max_len, length_penalty)
-    (0, 3, 4, 1.0),
-    (1, 2, 5, 0.5),
-    (2, 1, 4, 0.0),
-    (3, 4, 4, 1.0),
-    (4, 3, 5, 0.7),
+RUNS = [  # (model seed offset, beam_width, max_len, length_penalty, EOS bias at step 1)
+    (0, 3, 4, 1.0, -0.5),
+    (1, 2, 5, 0.5, -0.5),
+    (2, 1, 4, 0.0, -0.5),
+    (3, 4, 4, 1.0, -0.5),
+    (4, 3, 5, 0.7, -0.5),
+    (5, 2, 4, 1.0, -4.0),  # EOS unlikely early: steps without any finished hypothesis
 ]
 
 
 def _score(fn, rng):
     seed = int(rng.integers(2**31))
     ok = {}
-    for i, (off, k, L, lp) in enumerate(RUNS[:3]):
-        m = ToyModel(seed + off)
+    for i, (off, k, L, lp, eos) in enumerate(RUNS[:3]):
+        m = ToyModel(seed + off, eos)
         try:
             got = _check_output(fn(m, k, L, lp), L)
         except Failed:
             got = []
-        ref = reference(ToyModel(seed + off), k, L, lp)
+        ref = reference(ToyModel(seed + off, eos), k, L, lp)
         ok[f"search {i + 1}"] = bool(len(got) == len(ref) and all(
             a[0] == b[0] and abs(a[1] - b[1]) < 1e-9 * max(1, abs(b[1])) for a, b in zip(got, ref)))
     return ok
@@ -242,8 +258,8 @@ def check_beam_search(fn, rng, ctx):
     """
     seed = int(rng.integers(2**31))
     runs = []
-    for off, k, L, lpen in RUNS:
-        model = ToyModel(seed + off)
+    for off, k, L, lpen, eos in RUNS:
+        model = ToyModel(seed + off, eos)
         case = f"beam_width {k}, max_len {L}, length_penalty {lpen}"
         out = ctx.call(fn, model, k, L, lpen, names=["step_logp", "beam_width", "max_len", "length_penalty"],
                        case=case)
@@ -262,16 +278,22 @@ def check_beam_search(fn, rng, ctx):
                     raise Failed(phrase.strip() + f" (with {case}).")
             raise Failed(f"the score of {_fmt(tokens)} is {score:.4f}, but log p / len ** length_penalty = "
                          f"{right:.4f} (with {case}).")
-    # 2. the beam, step by step
+    # 2. the beam, step by step (a step two mistakes explain equally is decided by the other searches)
+    pending = None
     for model, k, L, lpen, case, hyps in runs:
-        _beam_steps(model, model.asked, k, L)
+        pending = _beam_steps(model, model.asked, k, L, [t for t, _ in hyps]) or pending
+    if pending:
+        raise Failed(pending)
     # 3. the returned list
     for model, k, L, lpen, case, hyps in runs:
-        ref = reference(ToyModel(model.seed), k, L, lpen)
+        ref = reference(ToyModel(model.seed, model.eos_bias, model.eos_growth), k, L, lpen)
         got_set, ref_set = {tuple(t) for t, _ in hyps}, {tuple(t) for t, _ in ref}
         if got_set != ref_set:
             missing_fin = [t for t in ref_set - got_set if t[-1] == EOS]
             missing_live = [t for t in ref_set - got_set if t[-1] != EOS]
+            if len(got_set) == 1 and len(ref_set) > 1 and not (got_set - ref_set):
+                raise Failed(f"it returns only one hypothesis: return every finished hypothesis plus the live ones "
+                             f"cut at max_len, best first ({len(ref_set)} here, {case}).")
             if missing_fin and not (got_set - ref_set):
                 raise Failed(f"finished hypotheses are dropped: {_fmt(missing_fin[0])} ended with EOS during the "
                              f"search but is not returned. Keep every finished hypothesis and return it with the "

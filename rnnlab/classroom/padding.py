@@ -163,6 +163,10 @@ def check_gather_last_backward(fn, rng, ctx):
             if np.all(steps == lengths - 1) and not rows_right:
                 raise Failed("dh puts a gradient at the right step of each row, but not dh_last[n] of the same "
                              "row n (the rows are mixed up, or the values changed).")
+        at = [set(np.flatnonzero(nonzero[n])) for n in range(N)]
+        if len(set(lengths - 1)) > 1 and all(a == set(lengths - 1) for a in at):
+            raise Failed("dh puts a gradient at every row's last step in every row: dh[:, lengths - 1] selects N "
+                         "steps of each row. Index rows and steps together, dh[np.arange(N), lengths - 1].")
         mask = np.arange(T)[None, :] < lengths[:, None]
         if np.allclose(got, mask[..., None] * dh_last[:, None, :]):
             raise Failed("dh copies dh_last to EVERY real step of the row: the forward read one step, so only "

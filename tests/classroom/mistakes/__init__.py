@@ -42,5 +42,5 @@ def correct(exercise):
 
 def load():
     from . import attention, beam, bptt, clipping, dropout, gru, holdout, holdout2  # noqa: F401
-    from . import loss, lstm, numgrad, padding, rnn_step, sampling  # noqa: F401
+    from . import holdout3, loss, lstm, numgrad, padding, rnn_step, sampling  # noqa: F401
     return MISTAKES, CORRECT
