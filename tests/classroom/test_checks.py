@@ -410,3 +410,37 @@ def test_lstm_diagnosis_does_not_depend_on_the_random_cases(seed, name, mutant, 
                          ids=lambda v: getattr(v, "__name__", str(v)))
 def test_lstm_correct_variants_pass_on_other_seeds(seed, name, fn):
     assert C.CHECKERS[name](fn, seed=seed, show=False)
+
+
+def test_beam_checker_toy_models_agree_with_exhaustive_search():
+    """The beam checker's tiny models run through rnnlab.decoding: a beam as wide as every output is exact."""
+    from rnnlab.classroom.beam import V, ToyModel, reference
+    from rnnlab.decoding import exhaustive_search
+
+    for seed, lp in ((7, 1.0), (8, 0.0), (9, 0.5)):
+        model = ToyModel(seed)
+        exact = exhaustive_search(model, np.zeros((1, 1), dtype=int), 3, lp)
+        wide = reference(model, (V - 2) ** 3, 3, lp)
+        assert [tuple(h.tokens) for h in exact] == [tuple(t) for t, _ in wide]
+        np.testing.assert_allclose([h.score for h in exact], [s for _, s in wide], rtol=1e-12)
+        # and the reference the exercise is checked against is the student-facing convention
+        assert wide == reference_beam_search(model, (V - 2) ** 3, 3, lp)
+
+
+def test_partial_credit_of_the_new_exercises():
+    """One wrong output of two (attention) earns half; a backward with dv right earns a third."""
+
+    def keys_as_values(q, k, v, mask):
+        ctx, alpha, cache = dot_attention_forward(q, k, v, mask)
+        return alpha @ k[..., : v.shape[2]], alpha, cache  # the weights are right, ctx is not
+
+    result = C.check_dot_attention_forward(keys_as_values, show=False)
+    assert not result and result.parts == {"ctx": False, "alpha": True} and result.score == 0.5
+
+    def weights_constant(dctx, cache):
+        q, k, v, alpha, _ = cache
+        return np.zeros_like(q), np.zeros_like(k), alpha.transpose(0, 2, 1) @ dctx
+
+    result = C.check_dot_attention_backward(weights_constant, show=False)
+    assert "treated as constants" in result.message
+    assert result.parts == {"dq": False, "dk": False, "dv": True} and result.points(3) == 1.0
