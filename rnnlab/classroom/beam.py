@@ -140,6 +140,14 @@ _REFILL = ("a hypothesis that just emitted EOS must still take one of the beam_w
            "rank all extensions, EOS ones included, keep the best beam_width, then set the finished ones aside.")
 
 
+def _check_queries(asked):
+    """The prefixes given to step_logp hold only emitted symbols."""
+    with_bos = [p for p in asked if BOS in p or PAD in p]
+    if with_bos:
+        raise Failed(f"it asked step_logp about {_fmt(with_bos[0])}, which contains BOS or PAD: pass only the "
+                     f"symbols emitted so far (the empty list at the first step).")
+
+
 def _beam_steps(model, asked, beam_width, max_len, returned=()):
     """The first step where the live beam (the prefixes asked) is not the best beam_width extensions.
 
@@ -263,6 +271,7 @@ def check_beam_search(fn, rng, ctx):
         case = f"beam_width {k}, max_len {L}, length_penalty {lpen}"
         out = ctx.call(fn, model, k, L, lpen, names=["step_logp", "beam_width", "max_len", "length_penalty"],
                        case=case)
+        _check_queries(model.asked)
         runs.append((model, k, L, lpen, case, _check_output(out, L)))
     # 1. the scores of what it returned (every run first: a wrong score also changes the ranking)
     for model, k, L, lpen, case, hyps in runs:

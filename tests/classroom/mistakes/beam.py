@@ -217,3 +217,20 @@ def matrix_version(step_logp, beam_width, max_len, length_penalty=1.0):
             break
     out += [(t, lp / len(t) ** length_penalty) for t, lp in zip(live_tokens, live_logp)]
     return sorted(out, key=lambda h: -h[1])
+
+
+@mistake(E, "contains BOS")  # starts every hypothesis with BOS, as the decoder's input would
+def starts_with_bos(step_logp, beam_width, max_len, length_penalty=1.0):
+    live, finished = [([1], 0.0)], []
+    for step in range(1, max_len + 1):
+        ext = []
+        for tokens, logp in live:
+            lp = step_logp(tokens)
+            ext += [(tokens + [v], logp + float(lp[v])) for v in range(len(lp)) if np.isfinite(lp[v])]
+        ext.sort(key=lambda c: -c[1])
+        live = []
+        for tokens, logp in ext[:beam_width]:
+            (finished if tokens[-1] == EOS else live).append((tokens, logp))
+        if not live:
+            break
+    return sorted([(t[1:], lp / (len(t) - 1) ** length_penalty) for t, lp in finished + live], key=lambda h: -h[1])
