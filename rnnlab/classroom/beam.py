@@ -15,11 +15,21 @@ from __future__ import annotations
 import numpy as np
 
 from ..decoding import beam_search as _rnnlab_beam_search
-from ..seq2seq import BOS, EOS, PAD, Encoded
+from ..seq2seq import BOS, EOS, PAD
 from .context import exercise
 from .feedback import Failed
 
 V = 6  # PAD, BOS, EOS and three real symbols
+
+
+class _Source:
+    """What encode returns, as far as beam search uses it: the initial state and a row selection."""
+
+    def __init__(self, state0):
+        self.state0 = state0
+
+    def take(self, rows):
+        return _Source(self.state0[rows])
 
 
 class ToyModel:
@@ -53,8 +63,8 @@ class ToyModel:
     # rnnlab.decoding's model interface, to run rnnlab's own beam search on this model
     def encode(self, x):
         state0 = np.empty(1, dtype=object)
-        state0[0] = ()
-        return Encoded(np.zeros((1, 1, 1)), np.ones((1, 1), bool), state0, np.zeros((1, 1)))
+        state0[0] = ()  # the decoder state of a hypothesis is its prefix
+        return _Source(state0)
 
     def decode_step(self, y_prev, state, e):
         new = np.empty(len(y_prev), dtype=object)

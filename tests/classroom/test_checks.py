@@ -1,6 +1,7 @@
 """The checkers pass every correct solution and name each mistake of the bug zoo (tests/support/mutants.py)."""
 
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -25,7 +26,7 @@ from rnnlab.attention import dot_attention_backward, dot_attention_forward
 from rnnlab.decoding import beam_search
 from rnnlab.dropout import dropout_forward
 from rnnlab.padding import gather_last_backward, gather_last_forward
-from rnnlab.seq2seq import BOS, Encoded
+from rnnlab.seq2seq import BOS
 
 
 def reference_sample(scores, temperature, rng):
@@ -43,8 +44,8 @@ class StepModel:
 
     def encode(self, x):
         state0 = np.empty(1, dtype=object)
-        state0[0] = ()
-        return Encoded(np.zeros((1, 1, 1)), np.ones((1, 1), bool), state0, np.zeros((1, 1)))
+        state0[0] = ()  # a hypothesis's decoder state is its prefix
+        return SimpleNamespace(state0=state0, take=lambda rows: SimpleNamespace(state0=state0[rows]))
 
     def decode_step(self, y_prev, state, e):
         new = np.empty(len(y_prev), dtype=object)
