@@ -12,7 +12,7 @@ WITH_TORCH ?= 1
 WITH_BROWSER ?= 0
 BIN    := $(VENV)/bin
 comma  := ,
-EXTRAS := dev$(if $(filter 1,$(WITH_TORCH)),$(comma)torch,)$(if $(filter 1,$(WITH_BROWSER)),$(comma)browser,)
+EXTRAS := dev$(if $(filter test,$(MAKECMDGOALS)),$(comma)classroom,)$(if $(filter 1,$(WITH_TORCH)),$(comma)torch,)$(if $(filter 1,$(WITH_BROWSER)),$(comma)browser,)
 
 .PHONY: setup lab test test-fast test-browser release benchmark images clean
 

@@ -1,4 +1,6 @@
-"""Every backward pass against numerical gradients (float64, rel error < 1e-7)."""
+"""The layers around the cell (embedding, affine, loss, activations) against numerical
+gradients (float64, rel error < 1e-7), and dtypes through the whole layer chain.
+The recurrent cells: test_cells.py."""
 
 import numpy as np
 import pytest
@@ -7,8 +9,6 @@ import rnnlab as R
 from rnn_inputs import make_rnn_inputs
 
 TOL = 1e-7
-ACTS = ["tanh", "sigmoid", "relu"]
-SHAPES = [(3, 4, 5, 6), (1, 4, 5, 6), (3, 1, 5, 6), (3, 4, 5, 1), (1, 1, 1, 1)]
 
 
 def _num_grads(forward, args, dout, which):
@@ -21,69 +21,7 @@ def _num_grads(forward, args, dout, which):
             return forward(*a)[0]
         out.append(R.numerical_gradient(f, args[i], dout))
     return out
-
-
-@pytest.mark.parametrize("act", ACTS)
-@pytest.mark.parametrize("shape", SHAPES)
-def test_rnn_step_backward_matches_numerical(rng, act, shape):
-    N, _, D, H = shape
-    x, h0, Wx, Wh, b = make_rnn_inputs(rng, N, 1, D, H)
-    x = x[:, 0]
-    if act == "relu":  # keep pre-activations away from the kink at 0
-        b = b + np.sign(b) * 0.3
-    fwd = lambda *a: R.rnn_step_forward(*a, activation=act)
-    h, cache = fwd(x, h0, Wx, Wh, b)
-    dh = rng.standard_normal(h.shape)
-    analytic = R.rnn_step_backward(dh, cache)
-    numeric = _num_grads(fwd, (x, h0, Wx, Wh, b), dh, range(5))
-    for name, a, n in zip(["dx", "dh_prev", "dWx", "dWh", "db"], analytic, numeric):
-        assert a.shape == n.shape, name
-        assert R.rel_error(a, n) < TOL, (name, R.rel_error(a, n))
-
-
-@pytest.mark.parametrize("act", ACTS)
-@pytest.mark.parametrize("shape", SHAPES)
-def test_rnn_backward_matches_numerical(rng, act, shape):
-    x, h0, Wx, Wh, b = make_rnn_inputs(rng, *shape)
-    fwd = lambda *a: R.rnn_forward(*a, activation=act)
-    h, cache = fwd(x, h0, Wx, Wh, b)
-    dh = rng.standard_normal(h.shape)
-    analytic = R.rnn_backward(dh, cache)
-    numeric = _num_grads(fwd, (x, h0, Wx, Wh, b), dh, range(5))
-    for name, a, n in zip(["dx", "dh0", "dWx", "dWh", "db"], analytic, numeric):
-        assert a.shape == n.shape, name
-        assert R.rel_error(a, n) < TOL, (name, R.rel_error(a, n))
-
-
-def test_rnn_forward_equals_loop_of_steps(rng):
-    x, h0, Wx, Wh, b = make_rnn_inputs(rng)
-    h, _ = R.rnn_forward(x, h0, Wx, Wh, b)
-    h_prev = h0
-    for t in range(x.shape[1]):
-        h_prev, _ = R.rnn_step_forward(x[:, t], h_prev, Wx, Wh, b)
-        np.testing.assert_allclose(h[:, t], h_prev, rtol=1e-12, atol=1e-12)
-
-
-def test_rnn_backward_equals_loop_of_step_backwards(rng):
-    """The vectorised BPTT gives exactly what a loop of step backwards gives."""
-    x, h0, Wx, Wh, b = make_rnn_inputs(rng)
-    h, cache = R.rnn_forward(x, h0, Wx, Wh, b)
-    dh = rng.standard_normal(h.shape)
-    dx, dh0, dWx, dWh, db = R.rnn_backward(dh, cache)
-    caches, h_prev = [], h0
-    for t in range(x.shape[1]):
-        h_prev, c = R.rnn_step_forward(x[:, t], h_prev, Wx, Wh, b)
-        caches.append(c)
-    dh_next = np.zeros_like(h0)
-    sums = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
-    for t in reversed(range(x.shape[1])):
-        dx_t, dh_next, *g = R.rnn_step_backward(dh[:, t] + dh_next, caches[t])
-        np.testing.assert_allclose(dx[:, t], dx_t, atol=1e-12)
-        for s, gi in zip(sums, g):
-            s += gi
-    np.testing.assert_allclose(dh0, dh_next, atol=1e-12)
-    for a, s in zip((dWx, dWh, db), sums):
-        np.testing.assert_allclose(a, s, atol=1e-12)
+ACTS = ["tanh", "sigmoid", "relu"]
 
 
 def test_embedding_backward_matches_numerical_with_repeats(rng):
@@ -215,3 +153,68 @@ def test_mixed_dtypes_raise(rng):
     x, h0, Wx, Wh, b = make_rnn_inputs(rng)
     with pytest.raises(TypeError, match=r"one float dtype.*Wh=float32"):
         R.rnn_forward(x, h0, Wx, Wh.astype(np.float32), b)
+
+
+# --------------------------------------------------------------------------
+# Hardening (issue 15): helpers take float arrays only; masked nan stays out
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fn", [R.softmax, R.log_softmax])
+def test_softmax_helpers_reject_ints_lists_and_empty_axes(fn):
+    name = fn.__name__
+    with pytest.raises(TypeError, match=rf"{name}: z must have dtype float32 or float64, got int64"):
+        fn(np.array([1, 2, 3]))
+    with pytest.raises(TypeError, match=rf"{name}: z must be a numpy array.*got list"):
+        fn([1.0, 2.0])
+    with pytest.raises(ValueError, match=rf"{name}: axis 1 of the input is empty \(shape \(2, 0\)\)"):
+        fn(np.zeros((2, 0)))
+    with pytest.raises(ValueError, match=rf"{name}: axis must be in \[-2, 2\) for an array of shape \(2, 3\), got 2"):
+        fn(np.zeros((2, 3)), axis=2)
+    with pytest.raises(TypeError, match=rf"{name}: axis must be an int, got float"):
+        fn(np.zeros((2, 3)), axis=1.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_helpers_keep_dtype_and_are_right(dtype):
+    z = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 1000.0]], dtype)
+    p = R.softmax(z)
+    assert p.dtype == dtype and R.log_softmax(z).dtype == dtype
+    np.testing.assert_allclose(p.sum(-1), 1, rtol=1e-6)
+    np.testing.assert_allclose(np.exp(R.log_softmax(z)), p, rtol=1e-5, atol=1e-30)
+
+
+def test_activate_rejects_non_float_input():
+    with pytest.raises(TypeError, match=r"activate: a must have dtype float32 or float64, got int64"):
+        R.activate(np.array([-1, 2]), "relu")
+    with pytest.raises(TypeError, match=r"activate: a must be a numpy array.*got list"):
+        R.activate([0.5], "tanh")
+    with pytest.raises(TypeError, match=r"activation_grad_from_output: h must be a numpy array.*got float"):
+        R.activation_grad_from_output(0.5, "tanh")
+
+
+def test_embedding_backward_refuses_to_mix_dtypes():
+    W = np.ones((5, 3), np.float32)
+    _, cache = R.embedding_forward(np.array([[0, 1]]), W)
+    with pytest.raises(TypeError, match=r"embedding_backward: dout has dtype float64 but the embedding table W has float32"):
+        R.embedding_backward(np.ones((1, 2, 3)), cache)
+    assert R.embedding_backward(np.ones((1, 2, 3), np.float32), cache).dtype == np.float32
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nonfinite_scores_at_masked_positions_do_not_reach_the_loss(bad):
+    rng = np.random.default_rng(0)
+    scores = rng.standard_normal((2, 3, 4))
+    y = rng.integers(0, 4, (2, 3))
+    mask = np.array([[1, 1, 0], [1, 0, 0]], dtype=bool)
+    clean_loss, clean_d = R.temporal_softmax_loss(scores, y, mask)
+    dirty = scores.copy()
+    dirty[0, 2] = bad
+    dirty[1, 1, 0] = bad
+    loss, d = R.temporal_softmax_loss(dirty, y, mask)
+    assert loss == pytest.approx(clean_loss, rel=1e-12)
+    np.testing.assert_allclose(d, clean_d, rtol=1e-12)
+    assert np.all(d[~mask] == 0)
+    # the masked loss equals the plain loss over the kept positions only
+    kept = [R.temporal_softmax_loss(scores[n:n + 1, t:t + 1], y[n:n + 1, t:t + 1])[0] for n, t in zip(*np.nonzero(mask))]
+    assert loss == pytest.approx(np.mean(kept), rel=1e-12)
