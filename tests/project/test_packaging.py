@@ -107,7 +107,7 @@ def test_ci_runs_unit_tests_and_nbval_under_the_second_interpreter(tmp_path):
     r = _run_ci(tmp_path, RNNLAB_SECOND_PYTHON=sys.executable)
     assert r.returncode == 0, r.stdout + r.stderr
     calls = (tmp_path / "calls.log").read_text().splitlines()
-    assert f"make setup PYTHON={sys.executable} VENV=.venv-{version} WITH_TORCH=0" in calls
+    assert f"make setup PYTHON={sys.executable} VENV=.venv-{version} WITH_TORCH=0 WITH_CLASSROOM=1" in calls
     # the default pytest run: addopts carry --nbval, testpaths tests + notebooks + classroom/source
     assert "second-python -m pytest -m not browser" in calls
 
