@@ -128,18 +128,21 @@ def test_setup_reinstalls_only_when_pyproject_changes(tmp_path):
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").write_text("")
-    args = ["make", "-C", str(ROOT), "-n", "setup", f"VENV={venv}", "WITH_TORCH=0"]
-    first = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    args = ["make", "-C", str(ROOT), "-n", "setup", f"VENV={venv}", "WITH_TORCH=0", "WITH_BROWSER=0",
+            "WITH_CLASSROOM=0"]
+    # run from `make test`, the outer make's variables (WITH_BROWSER=1 ...) arrive through MAKEFLAGS
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    first = subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout
     assert "pip install" in first                       # never installed: install
     stamp = venv / ".installed-dev"
     stamp.write_text("")
     newer = (ROOT / "pyproject.toml").stat().st_mtime + 10
     os.utime(stamp, (newer, newer))
-    again = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    again = subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout
     assert "pip install" not in again, again            # installed since pyproject.toml changed: nothing
     older = (ROOT / "pyproject.toml").stat().st_mtime - 10
     os.utime(stamp, (older, older))
-    assert "pip install" in subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    assert "pip install" in subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout
 
 
 def test_make_lab_and_conda_route_start_the_course_through_one_script():
