@@ -1,6 +1,6 @@
 """Notebook 06, section 8: a gated character model trained long enough to look inside.
 
-    python experiments/gated_char_model.py                  # 480 CPU seconds, one BLAS thread
+    python experiments/gated_char_model.py                  # 360 CPU seconds, one BLAS thread
     python experiments/gated_char_model.py --seconds 30     # a quick look
 
 Trains an LSTM character model (H = 128, embedding 32, Adam lr 3e-3 then 1e-3 for the
@@ -13,7 +13,8 @@ activation correlates best with it (``best_unit``, Pearson r over the 20,000 ste
 Writes
   experiments/results/gated_char_model.npz   the trained parameters (float32, compressed)
   experiments/results/gated_char_model.json  settings, training curve, bits/char, units and their r
-Notebook 06 loads the parameters, recomputes the hidden states and shows the units.
+Notebook 06 loads them with ``rnnlab.teaching.gated_experiments.load_char_model``, recomputes the
+hidden states and shows the units.
 """
 
 from __future__ import annotations
@@ -35,26 +36,39 @@ from rnnlab.optim import Adam  # noqa: E402
 from rnnlab.teaching.tasks import best_unit, indicator, nats_to_bits, unigram_bits_per_char  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+
+
+def command_line(script, argv):
+    """How to re-run this: the script and its options, without --out (where the result went)."""
+    argv = list(argv)
+    if "--out" in argv:
+        i = argv.index("--out")
+        del argv[i:i + 2]
+    return " ".join(["python", f"experiments/{script}", *argv])
+
+
+def rnnlab_version():
+    """The git commit of the rnnlab that ran (and whether its files differed from it), for the record."""
+    import subprocess
+
+    root = Path(rnnlab.__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "."], capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + (" (with local changes)" if dirty else "")
+
+
 KINDS = ('inside "..."', "inside (...)", "inside [...]", "inside '...'")
 EVAL_CHARS = 20_000
 
 
-def load_trained(npz_path, json_path):
-    """The stored model: (SequenceModel, vocab, settings dict).  Used by notebook 06."""
-    info = json.loads(Path(json_path).read_text())
-    s = info["settings"]
-    vocab = rnnlab.Vocab.from_text(rnnlab.load_corpus())
-    model = rnnlab.SequenceModel(len(vocab), s["H"], embed_dim=s["embed_dim"], cell=s["cell"],
-                                 rng=np.random.default_rng(0))
-    with np.load(npz_path) as f:
-        for name in model.params:
-            model.params[name][...] = f[name]
-    return model, vocab, info
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=480.0, help="CPU seconds of training")
+    ap.add_argument("--seconds", type=float, default=360.0, help="CPU seconds of training")
     ap.add_argument("--cell", default="lstm")
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--seed", type=int, default=0)
@@ -108,9 +122,9 @@ def main(argv=None):
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out.with_suffix(".npz"), **{k: v.astype(np.float32) for k, v in model.params.items()})
-    info = {"command": " ".join(["python experiments/gated_char_model.py", *(sys.argv[1:] if argv is None else argv)]),
+    info = {"command": command_line("gated_char_model.py", sys.argv[1:] if argv is None else argv),
             "settings": settings, "V": V, "steps": history.steps, "cpu_seconds": round(cpu, 1),
-            "environment": {"python": platform.python_version(), "numpy": np.__version__,
+            "environment": {"rnnlab": rnnlab_version(), "python": platform.python_version(), "numpy": np.__version__,
                             "date": time.strftime("%Y-%m-%d")},
             "curve": curve, "eval_chars": EVAL_CHARS, "val_bits": round(val_bits, 4),
             "unigram_bits": round(unigram_bits_per_char(train_ids, val_ids, V), 4),

@@ -307,6 +307,34 @@ def compare_char_lm(train_ids, val_ids, V, hidden_sizes, *, time_limit=None, max
     return results
 
 
+def load_char_model(npz_path, json_path):
+    """A character model stored by ``experiments/gated_char_model.py``.
+
+    Args:
+        npz_path: its parameters (``np.savez_compressed``, one array per name of ``model.params``)
+        json_path: its record, whose "settings" give the cell, H and embed_dim, and "V" the vocabulary size
+
+    Returns:
+        (SequenceModel in float64 with the stored parameters, the record as a dict)
+    """
+    import json
+    from pathlib import Path
+
+    info = json.loads(Path(json_path).read_text())
+    s = info["settings"]
+    model = SequenceModel(info["V"], s["H"], embed_dim=s["embed_dim"], cell=s["cell"], rng=np.random.default_rng(0))
+    with np.load(npz_path) as stored:
+        missing = sorted(set(model.params) - set(stored.files))
+        if missing:
+            raise ValueError(f"load_char_model: {npz_path} lacks parameters {missing}")
+        for name, value in model.params.items():
+            if stored[name].shape != value.shape:
+                raise ValueError(f"load_char_model: parameter {name!r} in {npz_path} has shape {stored[name].shape}, "
+                                 f"the model in {json_path} needs {value.shape}")
+            value[...] = stored[name]
+    return model, info
+
+
 # --------------------------------------------------------------------------
 # Two memory tasks for every cell: delay-k (capacity) and long recall (span)
 # --------------------------------------------------------------------------

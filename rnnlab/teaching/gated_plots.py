@@ -120,3 +120,60 @@ def draw_lstm_cell(ax):
     ax.text(9.5, 3.0, "$h_t$", ha="center", va="center", fontsize=12)
     arrow((7.8, 3.0), (9.5, 3.0))
     return ax
+
+
+def draw_delay_by_hidden_size(ax, runs, *, chance=None, title=None):
+    """Delay-k accuracy of the vanilla cell against k, one curve per (H, steps), a band across seeds.
+
+    runs: list of dicts with "H", "steps", "k" (K,), "accuracy" (S seeds, K) and "mean" (K,), as stored by
+    ``experiments/memory_tasks_cells.py`` under "delay_by_H".  chance: drawn as a dashed line when given.
+    """
+    colors = {8: "tab:orange", 32: "tab:blue", 128: "tab:purple"}
+    for run in runs:
+        acc = np.asarray(run["accuracy"], dtype=float)
+        color = colors.get(run["H"], "0.4")
+        ls = "-" if run["steps"] <= 200 else "--"
+        ax.plot(run["k"], run["mean"], "o" + ls, color=color, ms=4, label=f"H = {run['H']}, {run['steps']} steps")
+        ax.fill_between(run["k"], acc.min(axis=0), acc.max(axis=0), color=color, alpha=0.15, lw=0)
+    if chance is not None:
+        ax.axhline(chance, color="0.5", ls=":", lw=1, label="chance")
+    ax.axhline(0.95, color="0.3", ls=":", lw=1)
+    ax.set_xlabel("delay k (letters held at once)")
+    ax.set_ylabel("accuracy on fresh sequences")
+    ax.set_ylim(-0.03, 1.03)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    ax.set_title(title or "vanilla RNN on delay-k: mean of 3 seeds, band = min to max")
+    return ax
+
+
+def draw_char_lm_comparison(axes, cells, *, unigram_bits=None, labels=None):
+    """Two panels for the equal-time char-LM comparison: validation bits/char and the steps each cell took.
+
+    axes: two matplotlib axes.  cells: dict cell -> {"runs": [{"val_bits", "steps"}, ...], "val_bits": {"mean",
+    "std"}, "steps": {"mean", "std"}}, as stored by ``experiments/compare_cells_char_lm.py``.  Bars are means,
+    error bars one standard deviation across seeds, dots the single seeds.
+    """
+    labels = labels or CELL_LABELS
+    names = list(cells)
+    xs = np.arange(len(names))
+    colors = [CELL_COLORS.get(c, "0.5") for c in names]
+    for ax, key, ylabel in ((axes[0], "val_bits", "validation bits per char"), (axes[1], "steps", "training steps")):
+        means = [cells[c][key]["mean"] for c in names]
+        stds = [cells[c][key]["std"] for c in names]
+        ax.bar(xs, means, yerr=stds, capsize=6, color=colors, alpha=0.6)
+        for x, c in zip(xs, names):
+            vals = [r[key] for r in cells[c]["runs"]]
+            ax.plot(np.full(len(vals), x) + np.linspace(-0.12, 0.12, len(vals)), vals, "k.", ms=6)
+        ax.set_xticks(xs)
+        ax.set_xticklabels([labels.get(c, c) for c in names])
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3, axis="y")
+    if unigram_bits is not None:
+        axes[0].axhline(unigram_bits, color="0.3", ls="--", lw=1, label="unigram baseline")
+        axes[0].legend(fontsize=8, loc="lower right")
+    lo = min(r["val_bits"] for c in names for r in cells[c]["runs"])
+    axes[0].set_ylim(max(0.0, lo - 0.5), (unigram_bits or lo + 1) + 0.2)
+    axes[0].set_title("bits per char (lower is better)")
+    axes[1].set_title("steps in the same CPU time")
+    return axes
