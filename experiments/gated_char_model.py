@@ -1,6 +1,6 @@
 """Notebook 06, section 8: a gated character model trained long enough to look inside.
 
-    python experiments/gated_char_model.py                  # 360 CPU seconds, one BLAS thread
+    python experiments/gated_char_model.py                  # 240 CPU seconds, one BLAS thread
     python experiments/gated_char_model.py --seconds 30     # a quick look
 
 Trains an LSTM character model (H = 128, embedding 32, Adam lr 3e-3 then 1e-3 for the
@@ -68,7 +68,7 @@ EVAL_CHARS = 20_000
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=360.0, help="CPU seconds of training")
+    ap.add_argument("--seconds", type=float, default=240.0, help="CPU seconds of training")
     ap.add_argument("--cell", default="lstm")
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--seed", type=int, default=0)
