@@ -2,7 +2,7 @@
 
     python benchmarks/run.py            # full run (about 20 minutes), prints a Markdown table
     python benchmarks/run.py --quick    # smoke run, under a minute
-    python benchmarks/run.py --cells lstm   # only the LSTM rows (default: --cells rnn,lstm)
+    python benchmarks/run.py --cells lstm   # only the LSTM rows (default: --cells rnn,lstm,gru)
 
 On machines where OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set (they slow a
 current NumPy), unset both for this command only:
@@ -12,9 +12,10 @@ Every implementation trains a character-level language model on the default
 offline corpus (rnnlab.load_corpus(), 90 % train / 10 % validation):
 
 * rnnlab float32 / float64: SequenceModel.loss (forward + BPTT), clip_grad_norm, Adam.step
+  (the model's default fast path, rnnlab.fast)
 * torch: Embedding -> nn.RNN (tanh, batch_first) -> Linear, cross-entropy, clipping, Adam (CPU)
-* rnnlab LSTM float32: the same SequenceModel with cell="lstm"
-* torch LSTM: the same as torch with nn.LSTM (batch_first) in place of nn.RNN
+* rnnlab LSTM / GRU float32: the same SequenceModel with cell="lstm" / cell="gru"
+* torch LSTM / GRU: the same as torch with nn.LSTM / nn.GRU (batch_first) in place of nn.RNN
 * per-sample: benchmarks/percharnn.py, batch 1, hidden 100, 25-step windows, Adagrad
 
 For each configuration (N, T, H) and thread count it reports training characters
@@ -79,7 +80,7 @@ class Data:
 
 
 # gate blocks per cell: the input and recurrent products are G*H wide
-GATES = {"rnn": 1, "lstm": 4}
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
 def batched_matmul_shapes(N, T, H, V, E, cell="rnn"):
@@ -147,6 +148,8 @@ class TorchRun:
                     with torch.no_grad():  # forget-gate bias 1 in total, as rnnlab's LSTM starts
                         self.rnn.bias_ih_l0[H:2 * H] = 1.0
                         self.rnn.bias_hh_l0[H:2 * H] = 0.0
+                elif cell == "gru":
+                    self.rnn = torch.nn.GRU(EMBED_DIM, H, batch_first=True)
                 else:
                     self.rnn = torch.nn.RNN(EMBED_DIM, H, nonlinearity="tanh", batch_first=True)
                 self.out = torch.nn.Linear(H, V)
@@ -210,6 +213,8 @@ KINDS = {
     "percharnn": ("rnn", "percharnn", np.float64),
     "lstm32": ("lstm", "numpy", np.float32),
     "torch_lstm": ("lstm", "torch", np.float32),
+    "gru32": ("gru", "numpy", np.float32),
+    "torch_gru": ("gru", "torch", np.float32),
 }
 TORCH_OF_CELL = {KINDS[k][0]: k for k in KINDS if KINDS[k][1] == "torch"}
 
@@ -403,8 +408,8 @@ def parse_args(argv=None):
     p.add_argument("--min-time", type=float, default=1.5, help="seconds of training per throughput repeat")
     p.add_argument("--configs", help="N,T,H triples separated by ';' (default 32,64,128;64,100,256)")
     p.add_argument("--threads", help="thread counts, e.g. 1,2 (default 1,2)")
-    p.add_argument("--cells", default="rnn,lstm",
-                   help="recurrent cells to benchmark, comma-separated from rnn,lstm (default both)")
+    p.add_argument("--cells", default="rnn,lstm,gru",
+                   help="recurrent cells to benchmark, comma-separated from rnn,lstm,gru (default all three)")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when it is installed")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     p.add_argument("--output", help="also write the Markdown report to this file")
@@ -509,7 +514,8 @@ def make_shapes(kind, N, T, H, V):
 
 NAMES = {"rnnlab32": "rnnlab float32", "rnnlab64": "rnnlab float64", "torch": "PyTorch float32",
          "percharnn": "per-sample ref (H=100, T=25, N=1)",
-         "lstm32": "rnnlab LSTM float32", "torch_lstm": "PyTorch nn.LSTM float32"}
+         "lstm32": "rnnlab LSTM float32", "torch_lstm": "PyTorch nn.LSTM float32",
+         "gru32": "rnnlab GRU float32", "torch_gru": "PyTorch nn.GRU float32"}
 
 
 def render(rows, env, args, seconds, torch_ok):

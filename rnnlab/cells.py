@@ -18,6 +18,11 @@ Cells:
     "rnn"   G = 1, h_t = f(x_t @ Wx + h_{t-1} @ Wh + b)        rnnlab.layers
     "lstm"  G = 4, blocks [i, f, g, o], state (h, c)            rnnlab.lstm
     "gru"   G = 3, blocks [r, z, n], extra parameter b_hn (H,)  rnnlab.gru
+
+Paths: every cell exists twice, with the same maths and results.
+    "fast"       (default) rnnlab.fast: time-major buffers, fused products
+    "reference"  the modules above: sequence functions looping over step functions
+``get_cell(name, path)`` picks one; ``SequenceModel(..., path=...)`` passes it on.
 """
 
 from __future__ import annotations
@@ -27,9 +32,9 @@ from typing import Callable
 
 import numpy as np
 
-from .gru import gru_backward, gru_forward
-from .layers import rnn_backward, rnn_forward
-from .lstm import lstm_backward_state, lstm_forward
+from . import fast, gru, layers, lstm
+
+PATHS = ("fast", "reference")
 
 
 def _zero_state(N, H, dtype):
@@ -46,42 +51,43 @@ class Cell:
     uses_activation: bool = True  # gated cells fix their own nonlinearities
     extra_params: tuple = ()  # names of parameters beyond Wx, Wh, b; each (H,), starting at zero
     init_bias: Callable | None = None  # (H, dtype) -> (G*H,); None: zeros
+    path: str = "fast"  # "fast" (rnnlab.fast) or "reference" (rnnlab.layers, lstm, gru)
 
     def initial_bias(self, H, dtype):
         """The bias b (G*H,) a freshly built model starts from."""
         return np.zeros(self.gates * H, dtype) if self.init_bias is None else self.init_bias(H, dtype)
 
 
-# ---------------- vanilla ----------------
+# Adapters from each module's functions to the interface above, for one path:
+# ``m`` is the module that holds the sequence functions (rnnlab.fast or a reference module).
 
 
-def _rnn_forward(x, h0, Wx, Wh, b, activation):
-    h, cache = rnn_forward(x, h0, Wx, Wh, b, activation)
-    return h, h[:, -1].copy(), cache
+def _rnn_cell(m, path):
+    def forward(x, h0, Wx, Wh, b, activation):
+        h, cache = m.rnn_forward(x, h0, Wx, Wh, b, activation)
+        return h, h[:, -1].copy(), cache
+
+    return Cell("rnn", 1, forward, m.rnn_backward, _zero_state, path=path)
 
 
-def _rnn_backward(dh, cache):
-    return rnn_backward(dh, cache)
+def _lstm_cell(m, path):
+    def forward(x, state0, Wx, Wh, b, activation):
+        # An array here would be unpacked row by row into "h0, c0": refuse it, loudly.
+        if not (isinstance(state0, tuple) and len(state0) == 2):
+            raise TypeError(
+                "lstm: the state must be the tuple (h, c) of two (N, H) arrays, "
+                f"got {type(state0).__name__}" + (f" of length {len(state0)}" if isinstance(state0, tuple) else "")
+            )
+        h0, c0 = state0
+        h, cache = m.lstm_forward(x, h0, Wx, Wh, b, c0)
+        return h, (h[:, -1].copy(), cache.c[:, -1].copy()), cache
 
+    def backward(dh, cache):
+        dx, dh0, dc0, dWx, dWh, db = m.lstm_backward_state(dh, cache)
+        return dx, (dh0, dc0), dWx, dWh, db
 
-# ---------------- LSTM ----------------
-
-
-def _lstm_forward(x, state0, Wx, Wh, b, activation):
-    # An array here would be unpacked row by row into "h0, c0": refuse it, loudly.
-    if not (isinstance(state0, tuple) and len(state0) == 2):
-        raise TypeError(
-            "lstm: the state must be the tuple (h, c) of two (N, H) arrays, "
-            f"got {type(state0).__name__}" + (f" of length {len(state0)}" if isinstance(state0, tuple) else "")
-        )
-    h0, c0 = state0
-    h, cache = lstm_forward(x, h0, Wx, Wh, b, c0)
-    return h, (h[:, -1].copy(), cache.c[:, -1].copy()), cache
-
-
-def _lstm_backward(dh, cache):
-    dx, dh0, dc0, dWx, dWh, db = lstm_backward_state(dh, cache)
-    return dx, (dh0, dc0), dWx, dWh, db
+    return Cell("lstm", 4, forward, backward, _lstm_zero_state, uses_activation=False,
+                init_bias=_lstm_init_bias, path=path)
 
 
 def _lstm_zero_state(N, H, dtype):
@@ -97,27 +103,29 @@ def _lstm_init_bias(H, dtype):
     return b
 
 
-# ---------------- GRU ----------------
+def _gru_cell(m, path):
+    def forward(x, h0, Wx, Wh, b, activation, b_hn):
+        h, cache = m.gru_forward(x, h0, Wx, Wh, b, b_hn)
+        return h, h[:, -1].copy(), cache
+
+    return Cell("gru", 3, forward, m.gru_backward, _zero_state, uses_activation=False,
+                extra_params=("b_hn",), path=path)
 
 
-def _gru_forward(x, h0, Wx, Wh, b, activation, b_hn):
-    h, cache = gru_forward(x, h0, Wx, Wh, b, b_hn)
-    return h, h[:, -1].copy(), cache
+# the fast path: what models use unless told otherwise
+CELLS = {"rnn": _rnn_cell(fast, "fast"), "lstm": _lstm_cell(fast, "fast"), "gru": _gru_cell(fast, "fast")}
+# the reference path: the same maths, looping over the step functions
+REFERENCE_CELLS = {"rnn": _rnn_cell(layers, "reference"), "lstm": _lstm_cell(lstm, "reference"),
+                   "gru": _gru_cell(gru, "reference")}
 
 
-CELLS = {
-    "rnn": Cell("rnn", 1, _rnn_forward, _rnn_backward, _zero_state),
-    "lstm": Cell("lstm", 4, _lstm_forward, _lstm_backward, _lstm_zero_state,
-                 uses_activation=False, init_bias=_lstm_init_bias),
-    "gru": Cell("gru", 3, _gru_forward, gru_backward, _zero_state,
-                uses_activation=False, extra_params=("b_hn",)),
-}
-
-
-def get_cell(name: str) -> Cell:
+def get_cell(name: str, path: str = "fast") -> Cell:
+    """The cell called ``name`` ("rnn", "lstm", "gru") on ``path`` ("fast" or "reference")."""
+    if path not in PATHS:
+        raise ValueError(f"path must be one of {list(PATHS)}, got {path!r}")
     if name not in CELLS:
         raise ValueError(f"cell must be one of {sorted(CELLS)}, got {name!r}")
-    return CELLS[name]
+    return (CELLS if path == "fast" else REFERENCE_CELLS)[name]
 
 
 def state_batch_size(state):

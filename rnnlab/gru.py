@@ -29,7 +29,7 @@ The reset gate multiplies the whole recurrent term of the candidate,
 including its bias: r * (h @ W_hn + b_hn).  A bias there is not the same as a
 bias outside (b[n]), because it is scaled by r, so the two cannot be folded
 into one vector.  PyTorch's GRU has this form, so to match it exactly (and
-tests/test_gru.py checks that we do) the GRU carries b_hn as a fifth parameter.
+tests/core/test_cells.py checks that we do) the GRU carries b_hn as a fifth parameter.
 
 Gate order and PyTorch
 ----------------------
@@ -44,6 +44,10 @@ x @ W):
     b_hn      = bias_hh_l0[2H:]                         the candidate's recurrent bias, inside r *
 
 ``gru_params_from_torch`` does exactly this.
+
+This file is the reference path: gru_forward and gru_backward loop over the
+step functions.  Models train with the same maths from ``rnnlab.fast.gru``
+unless asked for ``path="reference"``.
 
 Every function keeps dtypes: float32 in gives float32 out, float64 gives
 float64, and mixing the two raises TypeError.  Bad shapes raise ValueError
@@ -67,47 +71,6 @@ GATES = 3  # blocks in Wx, Wh, b: [r, z, n]
 
 
 # --------------------------------------------------------------------------
-# The maths of one step, shared by the step functions and the sequence loop
-# --------------------------------------------------------------------------
-
-
-def _step(a_x, a_h, h_prev, H):
-    """One step from its two pre-activation parts.
-
-    a_x: (N, 3H) x_t @ Wx + b;  a_h: (N, 3H) h_{t-1} @ Wh with b_hn already added
-    to its n block.  Returns gates (N, 3H) = [r, z, n] and h_t (N, H).
-    """
-    gates = np.empty_like(a_x)
-    gates[:, :2 * H] = _sigmoid(a_x[:, :2 * H] + a_h[:, :2 * H])  # r, z
-    r, z = gates[:, :H], gates[:, H:2 * H]
-    gates[:, 2 * H:] = np.tanh(a_x[:, 2 * H:] + r * a_h[:, 2 * H:])  # n
-    n = gates[:, 2 * H:]
-    h = n + z * (h_prev - n)  # = (1 - z) * n + z * h_prev
-    return gates, h
-
-
-def _step_backward(dh, gates, hn, h_prev, H):
-    """Backward through one step.
-
-    dh: (N, H) total gradient on h_t; gates: (N, 3H) [r, z, n];
-    hn: (N, H) = h_{t-1} @ Wh[:, n] + b_hn, the term the reset gate scaled.
-    Returns da_x (N, 3H), the gradient on x_t @ Wx + b; da_h (N, 3H), the gradient
-    on h_{t-1} @ Wh (+ b_hn in its n block); and the direct part of dh_prev, dh * z.
-    """
-    r, z, n = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:]
-    dn_pre = dh * (1 - z) * _dtanh(n)  # through h = (1 - z) n + ..., then tanh
-    da_x = np.empty_like(gates)
-    da_h = np.empty_like(gates)
-    da_x[:, :H] = dn_pre * hn * _dsigmoid(r)  # r scaled hn
-    da_x[:, H:2 * H] = dh * (h_prev - n) * _dsigmoid(z)
-    da_x[:, 2 * H:] = dn_pre
-    # r and z see x and h through the same sum; n sees h only through r * hn.
-    da_h[:, :2 * H] = da_x[:, :2 * H]
-    da_h[:, 2 * H:] = dn_pre * r
-    return da_x, da_h, dh * z
-
-
-# --------------------------------------------------------------------------
 # Input checks
 # --------------------------------------------------------------------------
 
@@ -117,6 +80,25 @@ def _check_gru_params(where, D, Wx, Wh, b, b_hn):
     as_float_array(where, "b_hn", b_hn)
     check_shape(where, "b_hn", b_hn, (H,), "(H,)")
     return H
+
+
+def _check_forward_inputs(where, x, h0, Wx, Wh, b, b_hn):
+    """Checks of gru_forward (both paths); returns N, T, D, H."""
+    as_float_array(where, "x", x)
+    check_ndim(where, "x", x, 3, "(N, T, D)")
+    check_nonempty(where, "x", x, "(N, T, D)")
+    N, T, D = x.shape
+    H = _check_gru_params(where, D, Wx, Wh, b, b_hn)
+    as_float_array(where, "h0", h0)
+    check_shape(where, "h0", h0, (N, H), "(N, H)")
+    check_same_dtype(where, x=x, h0=h0, Wx=Wx, Wh=Wh, b=b, b_hn=b_hn)
+    return N, T, D, H
+
+
+def _check_backward_inputs(where, dh, cache):
+    as_float_array(where, "dh", dh)
+    check_shape(where, "dh", dh, cache.h.shape, "(N, T, H)")
+    check_same_dtype(where, dh=dh, h=cache.h)
 
 
 # --------------------------------------------------------------------------
@@ -149,10 +131,15 @@ def gru_step_forward(x, h_prev, Wx, Wh, b, b_hn):
     check_shape(where, "h_prev", h_prev, (N, H), "(N, H)")
     check_same_dtype(where, x=x, h_prev=h_prev, Wx=Wx, Wh=Wh, b=b, b_hn=b_hn)
 
-    a_h = h_prev @ Wh
-    a_h[:, 2 * H:] += b_hn
-    gates, h_next = _step(x @ Wx + b, a_h, h_prev, H)
-    cache = (x, h_prev, Wx, Wh, gates, a_h[:, 2 * H:])
+    a_x = x @ Wx + b  # (N, 3H): the input side of all three blocks
+    a_h = h_prev @ Wh  # (N, 3H): the recurrent side
+    r = _sigmoid(a_x[:, 0 * H:1 * H] + a_h[:, 0 * H:1 * H])  # reset gate
+    z = _sigmoid(a_x[:, 1 * H:2 * H] + a_h[:, 1 * H:2 * H])  # update gate
+    hn = a_h[:, 2 * H:3 * H] + b_hn  # the recurrent term the reset gate scales
+    n = np.tanh(a_x[:, 2 * H:3 * H] + r * hn)  # candidate
+    h_next = (1 - z) * n + z * h_prev
+    gates = np.concatenate([r, z, n], axis=1)  # (N, 3H), blocks [r, z, n]
+    cache = (x, h_prev, Wx, Wh, gates, hn)
     return h_next, cache
 
 
@@ -171,15 +158,23 @@ def gru_step_backward(dh_next, cache):
     as_float_array(where, "dh_next", dh_next)
     check_shape(where, "dh_next", dh_next, h_prev.shape, "(N, H)")
     check_same_dtype(where, dh_next=dh_next, h_prev=h_prev)
-    H = h_prev.shape[1]
 
-    da_x, da_h, dh_direct = _step_backward(dh_next, gates, hn, h_prev, H)
+    r, z, n = np.split(gates, GATES, axis=1)
+    dn = dh_next * (1 - z)  # h_t = (1 - z) * n + z * h_{t-1}
+    dz = dh_next * (h_prev - n)
+    da_n = dn * _dtanh(n)  # gradient on n's pre-activation  a_x[n] + r * hn
+    dr = da_n * hn
+    dhn = da_n * r
+    # r and z see x and h through one sum, so both sides get the same gradient;
+    # n sees x directly but h only through r * hn
+    da_x = np.concatenate([dr * _dsigmoid(r), dz * _dsigmoid(z), da_n], axis=1)  # on x @ Wx + b
+    da_h = np.concatenate([dr * _dsigmoid(r), dz * _dsigmoid(z), dhn], axis=1)  # on h_prev @ Wh (+ b_hn)
     dx = da_x @ Wx.T
-    dh_prev = dh_direct + da_h @ Wh.T
+    dh_prev = dh_next * z + da_h @ Wh.T  # the direct path through z * h_{t-1}, and through the gates
     dWx = x.T @ da_x
     dWh = h_prev.T @ da_h
     db = da_x.sum(axis=0)
-    db_hn = da_h[:, 2 * H:].sum(axis=0)
+    db_hn = dhn.sum(axis=0)
     return dx, dh_prev, dWx, dWh, db, db_hn
 
 
@@ -213,30 +208,23 @@ def gru_forward(x, h0, Wx, Wh, b, b_hn):
         h:     (N, T, H) hidden state after every step
         cache: a GRUCache, what gru_backward needs
     """
-    where = "gru_forward"
-    as_float_array(where, "x", x)
-    check_ndim(where, "x", x, 3, "(N, T, D)")
-    check_nonempty(where, "x", x, "(N, T, D)")
-    N, T, D = x.shape
-    H = _check_gru_params(where, D, Wx, Wh, b, b_hn)
-    as_float_array(where, "h0", h0)
-    check_shape(where, "h0", h0, (N, H), "(N, H)")
-    check_same_dtype(where, x=x, h0=h0, Wx=Wx, Wh=Wh, b=b, b_hn=b_hn)
+    N, T, D, H = _check_forward_inputs("gru_forward", x, h0, Wx, Wh, b, b_hn)
 
-    # The input terms do not depend on h, so do them for all steps in one matmul.
-    a_x = (x.reshape(N * T, D) @ Wx).reshape(N, T, GATES * H)
-    a_x += b
     gates = np.empty((N, T, GATES * H), dtype=x.dtype)
     hn = np.empty((N, T, H), dtype=x.dtype)
     h = np.empty((N, T, H), dtype=x.dtype)
     h_prev = h0
     for t in range(T):
-        a_h = h_prev @ Wh
-        a_h[:, 2 * H:] += b_hn
-        gates[:, t], h[:, t] = _step(a_x[:, t], a_h, h_prev, H)
-        hn[:, t] = a_h[:, 2 * H:]
-        h_prev = h[:, t]
+        h_prev, step_cache = gru_step_forward(x[:, t], h_prev, Wx, Wh, b, b_hn)
+        h[:, t] = h_prev
+        gates[:, t], hn[:, t] = step_cache[4], step_cache[5]  # what the backward step needs
     return h, GRUCache(x, h0, Wx, Wh, gates, hn, h)
+
+
+def _gru_step_cache(cache, t):
+    """The cache gru_step_forward returned at step t, rebuilt from a GRUCache."""
+    h_prev = cache.h0 if t == 0 else cache.h[:, t - 1]
+    return (cache.x[:, t], h_prev, cache.Wx, cache.Wh, cache.gates[:, t], cache.hn[:, t])
 
 
 def gru_backward(dh, cache):
@@ -255,31 +243,22 @@ def gru_backward(dh, cache):
         db:    (3H,)
         db_hn: (H,)
     """
-    x, h0, Wx, Wh, gates, hn, h = cache
-    where = "gru_backward"
-    as_float_array(where, "dh", dh)
-    check_shape(where, "dh", dh, h.shape, "(N, T, H)")
-    check_same_dtype(where, dh=dh, h=h)
-    N, T, D = x.shape
-    H = h.shape[2]
+    _check_backward_inputs("gru_backward", dh, cache)
+    x, Wx, Wh, h = cache.x, cache.Wx, cache.Wh, cache.h
+    N, T, H = h.shape
 
-    da_x = np.empty_like(gates)  # gradient on x_t @ Wx + b, every step
-    da_h = np.empty_like(gates)  # gradient on h_{t-1} @ Wh (+ b_hn), every step
+    dx = np.empty_like(x)
+    dWx, dWh = np.zeros_like(Wx), np.zeros_like(Wh)
+    db, db_hn = np.zeros(GATES * H, dtype=h.dtype), np.zeros(H, dtype=h.dtype)
     dh_next = np.zeros((N, H), dtype=h.dtype)  # gradient on h_t arriving from step t+1
     for t in reversed(range(T)):
-        h_prev = h[:, t - 1] if t > 0 else h0
-        da_x[:, t], da_h[:, t], dh_direct = _step_backward(dh[:, t] + dh_next, gates[:, t], hn[:, t], h_prev, H)
-        dh_next = dh_direct + da_h[:, t] @ Wh.T
-
-    # Each weight is shared by all steps: one matmul over the flattened (N*T) axis sums over time.
-    da_x_flat = da_x.reshape(N * T, GATES * H)
-    da_h_flat = da_h.reshape(N * T, GATES * H)
-    h_prev_all = np.concatenate([h0[:, None, :], h[:, :-1, :]], axis=1)
-    dWx = x.reshape(N * T, D).T @ da_x_flat
-    dWh = h_prev_all.reshape(N * T, H).T @ da_h_flat
-    db = da_x_flat.sum(axis=0)
-    db_hn = da_h_flat[:, 2 * H:].sum(axis=0)
-    dx = (da_x_flat @ Wx.T).reshape(N, T, D)
+        dx[:, t], dh_next, dWx_t, dWh_t, db_t, db_hn_t = gru_step_backward(
+            dh[:, t] + dh_next, _gru_step_cache(cache, t))
+        # the weights are shared by every step, so their gradients add up over time
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+        db_hn += db_hn_t
     return dx, dh_next, dWx, dWh, db, db_hn
 
 

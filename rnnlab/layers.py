@@ -17,18 +17,22 @@ Every layer is a pair: ``*_forward(inputs, params) -> (out, cache)`` and
 pass needs.  Arrays keep their dtype: a float32 input gives float32 outputs
 and gradients, a float64 input float64 ones; mixing the two is an error.
 
-Speed (why the sequence functions look a little unusual inside)
-----------------------------------------------------------------
-The maths is written batch-first, but inside the sequence functions every
-(N, T, K) array is stored TIME-MAJOR, as (T, N, K) in memory.  The forward
-and backward time loops work on one step's (N, K) slice at a time, 2T slices
-per training step; time-major, each slice is one contiguous block that BLAS
-and the in-place ufuncs use directly, while batch-first it is N scattered rows
-that numpy must gather into a temporary copy first.  The functions still take and
-return (N, T, K) arrays: what they return is a transposed VIEW of the
-time-major memory (``a.transpose(1, 0, 2)``), so shapes and indexing are the
-same for you, and the next layer gets its time-major input without a copy.
-The other optimisations are marked "speed:" where they happen.
+Two paths, one truth
+--------------------
+The sequence functions here loop over the step functions, one time step at a
+time, exactly as the notebooks derive them: this is the REFERENCE path, the
+one to read.  Models and training use a fast path by default
+(``rnnlab.fast``): the same maths with preallocated time-major buffers and
+fused matrix products, tested to agree with this file to round-off
+(tests/core/test_fast_agrees.py).  ``SequenceModel(..., path="reference")``
+trains with this file instead.
+
+The output layer and the loss accept any memory layout.  They look the
+arrays up time-major (``_time_major``), because the fast path returns its
+hidden states as (N, T, H) views of (T, N, H) memory; for arrays from this
+file that costs one copy.  The embedding gradient and the softmax loss each
+keep one vectorised form (a sorted scatter-add, a fused softmax and
+cross-entropy), explained where they happen.
 """
 
 from __future__ import annotations
@@ -83,17 +87,6 @@ ACTIVATION_GRADS = {
     "sigmoid": lambda h: h * (1 - h),
     "relu": lambda h: (h > 0).astype(h.dtype),
 }
-
-
-def _activate_inplace(a: np.ndarray, activation: str) -> np.ndarray:
-    """Overwrite a with f(a).  Speed: the time loop needs no new array per step."""
-    if activation == "tanh":
-        np.tanh(a, out=a)
-    elif activation == "relu":
-        np.maximum(a, 0, out=a)
-    else:  # sigmoid: the overflow-free form of _sigmoid, written back into a
-        a[...] = _sigmoid(a)
-    return a
 
 
 def activate(a: np.ndarray, activation: str = "tanh") -> np.ndarray:
@@ -195,7 +188,7 @@ def _check_sequence_inputs(where, x, h0, Wx, Wh, b):
 
 
 def rnn_forward(x, h0, Wx, Wh, b, activation="tanh"):
-    """Run a vanilla RNN over a whole sequence.
+    """Run a vanilla RNN over a whole sequence: rnn_step_forward once per time step.
 
     Args:
         x:  (N, T, D) inputs
@@ -205,33 +198,32 @@ def rnn_forward(x, h0, Wx, Wh, b, activation="tanh"):
 
     Returns:
         h:     (N, T, H) hidden state after every step
-        cache: what rnn_backward needs (O(N*T*H) memory)
+        cache: (x, h0, Wx, Wh, h, activation), what rnn_backward needs (O(N*T*H) memory)
     """
     where = "rnn_forward"
     check_activation(where, activation, ACTIVATIONS)
     N, T, D, H = _check_sequence_inputs(where, x, h0, Wx, Wh, b)
 
-    # The input term does not depend on h, so do it for all steps in one matmul.
-    x_tm = _time_major(x)  # (T, N, D)
-    h_tm = (x_tm.reshape(T * N, D) @ Wx).reshape(T, N, H)  # holds a_t, then h_t
-    h_tm += b
-    # speed: h_tm[t] is one contiguous (N, H) block.  Each step adds the
-    # recurrent term into it and applies f in place, so a_t becomes h_t where
-    # it stands and the loop allocates no new arrays.
-    recurrent = np.empty((N, H), dtype=x.dtype)
+    h = np.empty((N, T, H), dtype=x.dtype)
     h_prev = h0
     for t in range(T):
-        a_t = h_tm[t]  # x_t @ Wx + b, computed above
-        a_t += np.matmul(h_prev, Wh, out=recurrent)  # + h_{t-1} @ Wh
-        _activate_inplace(a_t, activation)  # now h_t
-        h_prev = a_t
-    h = h_tm.transpose(1, 0, 2)  # (N, T, H) view of the time-major memory
+        h_prev, _ = rnn_step_forward(x[:, t], h_prev, Wx, Wh, b, activation)
+        h[:, t] = h_prev
+    # Every step cache can be rebuilt from x, h0 and h (see _rnn_step_cache), so
+    # one (N, T, H) array is all the sequence cache adds to the inputs.
     cache = (x, h0, Wx, Wh, h, activation)
     return h, cache
 
 
+def _rnn_step_cache(cache, t):
+    """The cache rnn_step_forward returned at step t, rebuilt from rnn_forward's cache."""
+    x, h0, Wx, Wh, h, activation = cache
+    h_prev = h0 if t == 0 else h[:, t - 1]
+    return (x[:, t], h_prev, Wx, Wh, h[:, t], activation)
+
+
 def rnn_backward(dh, cache):
-    """Backpropagation through time for rnn_forward.
+    """Backpropagation through time for rnn_forward: rnn_step_backward once per step, last step first.
 
     Args:
         dh:    (N, T, H) gradient of the loss with respect to every hidden state
@@ -250,39 +242,18 @@ def rnn_backward(dh, cache):
     as_float_array(where, "dh", dh)
     check_shape(where, "dh", dh, h.shape, "(N, T, H)")
     check_same_dtype(where, dh=dh, h=h)
-    N, T, D = x.shape
-    H = h.shape[2]
-    dh_tm = _time_major(dh)  # (T, N, H)
-    h_tm = _time_major(h)  # free: h is rnn_forward's view
+    N, T, H = h.shape
 
-    # speed: f'(a_t) for all steps in one vectorised call instead of T small ones;
-    # the same buffer then becomes da (dL/da_t), so BPTT allocates one (T, N, H) array.
-    if activation == "tanh":  # the usual case: 1 - h^2 without a second temporary array
-        da = h_tm * h_tm
-        np.subtract(1, da, out=da)
-    else:
-        da = ACTIVATION_GRADS[activation](h_tm)
-    # speed: BLAS multiplies a small matrix by a contiguous copy of Wh.T up to
-    # twice as fast as by the transposed view, and the loop does it T times
-    Wh_T = np.ascontiguousarray(Wh.T)
-    dh_next = np.zeros((N, H), dtype=h.dtype)  # gradient arriving from step t+1
+    dx = np.empty_like(x)
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H, dtype=h.dtype)
+    dh_next = np.zeros((N, H), dtype=h.dtype)  # gradient on h_t arriving from step t+1
     for t in reversed(range(T)):
-        # total gradient on h_t = from the layer above + from the future, times f'(a_t)
-        dh_next += dh_tm[t]
-        da[t] *= dh_next
-        np.matmul(da[t], Wh_T, out=dh_next)  # a_t = ... + h_{t-1} @ Wh
-
-    # Each weight is shared by all steps, so its gradient is a sum over time:
-    # one big matmul over the flattened (T*N) axis does the whole sum at once.
-    da_flat = da.reshape(T * N, H)
-    dWx = _time_major(x).reshape(T * N, D).T @ da_flat
-    # h_{t-1} is h0 for t = 0 and h[t-1] after: two matmuls instead of
-    # concatenating a shifted copy of h
-    dWh = h0.T @ da[0]
-    if T > 1:
-        dWh += h_tm[:-1].reshape((T - 1) * N, H).T @ da[1:].reshape((T - 1) * N, H)
-    db = da_flat.sum(axis=0)
-    dx = (da_flat @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)
+        # h_t reaches the loss twice: through the layer above (dh[:, t]) and through h_{t+1}
+        dx[:, t], dh_next, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t] + dh_next, _rnn_step_cache(cache, t))
+        # the weights are shared by every step, so their gradients add up over time
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
     return dx, dh_next, dWx, dWh, db
 
 

@@ -51,8 +51,12 @@ always added together:
     Wh = weight_hh_l0.T             (4H, H) -> (H, 4H)
     b  = bias_ih_l0 + bias_hh_l0    (4H,)
 
-``lstm_params_from_torch`` does exactly this; tests/test_lstm.py checks outputs
-and every gradient against torch autograd.
+``lstm_params_from_torch`` does exactly this; tests/core/test_cells.py checks
+outputs and every gradient against torch autograd.
+
+This file is the reference path: lstm_forward and lstm_backward_state loop
+over the step functions.  Models train with the same maths from
+``rnnlab.fast.lstm`` unless asked for ``path="reference"``.
 
 Every function keeps dtypes: float32 in gives float32 out, float64 gives
 float64, and mixing the two raises TypeError.  Bad shapes raise ValueError
@@ -76,53 +80,42 @@ GATES = 4  # blocks in Wx, Wh, b: [i, f, g, o]
 
 
 # --------------------------------------------------------------------------
-# The maths of one step, shared by the step functions and the sequence loop
-# --------------------------------------------------------------------------
-
-
-def _gates_from_preactivation(a, H):
-    """a: (N, 4H) pre-activations [i f g o] -> (N, 4H) gate values, a new array."""
-    gates = np.empty_like(a)
-    gates[:, :2 * H] = _sigmoid(a[:, :2 * H])  # i, f
-    gates[:, 2 * H:3 * H] = np.tanh(a[:, 2 * H:3 * H])  # g
-    gates[:, 3 * H:] = _sigmoid(a[:, 3 * H:])  # o
-    return gates
-
-
-def _cell_update(gates, c_prev, H):
-    """c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t).  Returns (c, tanh_c, h), each (N, H)."""
-    i, f, g, o = (gates[:, k * H:(k + 1) * H] for k in range(4))
-    c = f * c_prev + i * g
-    tanh_c = np.tanh(c)
-    return c, tanh_c, o * tanh_c
-
-
-def _step_backward(dh, dc_next, gates, c_prev, tanh_c, H):
-    """Backward through one step's gates.
-
-    dh: (N, H) total gradient on h_t; dc_next: (N, H) gradient on c_t from step t+1.
-    Returns da (N, 4H), the gradient on the pre-activations a_t, and dc_prev (N, H).
-    """
-    i, f, g, o = (gates[:, k * H:(k + 1) * H] for k in range(4))
-    # c_t reaches the loss twice: through h_t = o * tanh(c_t) and through c_{t+1}.
-    dc = dc_next + dh * o * _dtanh(tanh_c)
-    da = np.empty_like(gates)
-    da[:, :H] = dc * g * _dsigmoid(i)  # di
-    da[:, H:2 * H] = dc * c_prev * _dsigmoid(f)  # df
-    da[:, 2 * H:3 * H] = dc * i * _dtanh(g)  # dg
-    da[:, 3 * H:] = dh * tanh_c * _dsigmoid(o)  # do
-    # The additive path: c_{t-1} reaches c_t only through f * c_{t-1}.
-    dc_prev = dc * f
-    return da, dc_prev
-
-
-# --------------------------------------------------------------------------
 # Input checks
 # --------------------------------------------------------------------------
 
 
 def _check_lstm_params(where, D, Wx, Wh, b):
     return check_cell_params(where, D, Wx, Wh, b, gates=GATES)
+
+
+def _check_forward_inputs(where, x, h0, Wx, Wh, b, c0):
+    """Checks of lstm_forward (both paths); returns N, T, D, H and c0 (zeros if None)."""
+    as_float_array(where, "x", x)
+    check_ndim(where, "x", x, 3, "(N, T, D)")
+    check_nonempty(where, "x", x, "(N, T, D)")
+    N, T, D = x.shape
+    H = _check_lstm_params(where, D, Wx, Wh, b)
+    _check_state(where, "h0", h0, N, H)
+    if c0 is None:
+        c0 = np.zeros((N, H), dtype=x.dtype)
+    _check_state(where, "c0", c0, N, H)
+    check_same_dtype(where, x=x, h0=h0, c0=c0, Wx=Wx, Wh=Wh, b=b)
+    return N, T, D, H, c0
+
+
+def _check_backward_inputs(where, dh, cache, dc_last):
+    """Checks of lstm_backward_state (both paths); returns dc_last (zeros if None)."""
+    h = cache.h
+    as_float_array(where, "dh", dh)
+    check_shape(where, "dh", dh, h.shape, "(N, T, H)")
+    check_same_dtype(where, dh=dh, h=h)
+    N, _, H = h.shape
+    if dc_last is None:
+        dc_last = np.zeros((N, H), dtype=h.dtype)
+    as_float_array(where, "dc_last", dc_last)
+    check_shape(where, "dc_last", dc_last, (N, H), "(N, H)")
+    check_same_dtype(where, dc_last=dc_last, h=h)
+    return dc_last
 
 
 def _check_state(where, name, s, N, H):
@@ -161,8 +154,15 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     _check_state(where, "c_prev", c_prev, N, H)
     check_same_dtype(where, x=x, h_prev=h_prev, c_prev=c_prev, Wx=Wx, Wh=Wh, b=b)
 
-    gates = _gates_from_preactivation(x @ Wx + h_prev @ Wh + b, H)
-    c_next, tanh_c, h_next = _cell_update(gates, c_prev, H)
+    a = x @ Wx + h_prev @ Wh + b  # (N, 4H): the four gates' pre-activations side by side
+    i = _sigmoid(a[:, 0 * H:1 * H])  # input gate
+    f = _sigmoid(a[:, 1 * H:2 * H])  # forget gate
+    g = np.tanh(a[:, 2 * H:3 * H])  # candidate
+    o = _sigmoid(a[:, 3 * H:4 * H])  # output gate
+    c_next = f * c_prev + i * g
+    tanh_c = np.tanh(c_next)
+    h_next = o * tanh_c
+    gates = np.concatenate([i, f, g, o], axis=1)  # (N, 4H), blocks [i, f, g, o]
     cache = (x, h_prev, c_prev, Wx, Wh, gates, tanh_c)
     return h_next, c_next, cache
 
@@ -190,10 +190,18 @@ def lstm_step_backward(dh_next, dc_next, cache):
         as_float_array(where, name, d)
         check_shape(where, name, d, tanh_c.shape, "(N, H)")
     check_same_dtype(where, dh_next=dh_next, dc_next=dc_next, h_prev=h_prev)
-    H = tanh_c.shape[1]
 
-    da, dc_prev = _step_backward(dh_next, dc_next, gates, c_prev, tanh_c, H)
-    dx = da @ Wx.T
+    i, f, g, o = np.split(gates, GATES, axis=1)
+    # c_t reaches the loss twice: through h_t = o * tanh(c_t) and through c_{t+1}
+    dc = dc_next + dh_next * o * _dtanh(tanh_c)
+    di = dc * g  # c_t = f * c_{t-1} + i * g
+    df = dc * c_prev
+    dg = dc * i
+    do = dh_next * tanh_c  # h_t = o * tanh(c_t)
+    # back through the nonlinearities to the pre-activations a = [a_i | a_f | a_g | a_o]
+    da = np.concatenate([di * _dsigmoid(i), df * _dsigmoid(f), dg * _dtanh(g), do * _dsigmoid(o)], axis=1)
+    dc_prev = dc * f  # the additive path: c_{t-1} reaches c_t only through f * c_{t-1}
+    dx = da @ Wx.T  # a = x @ Wx + h_prev @ Wh + b
     dh_prev = da @ Wh.T
     dWx = x.T @ da
     dWh = h_prev.T @ da
@@ -236,31 +244,25 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None):
         h:     (N, T, H) hidden state after every step
         cache: an LSTMCache; cache.c[:, -1] (N, H) is the final cell state
     """
-    where = "lstm_forward"
-    as_float_array(where, "x", x)
-    check_ndim(where, "x", x, 3, "(N, T, D)")
-    check_nonempty(where, "x", x, "(N, T, D)")
-    N, T, D = x.shape
-    H = _check_lstm_params(where, D, Wx, Wh, b)
-    _check_state(where, "h0", h0, N, H)
-    if c0 is None:
-        c0 = np.zeros((N, H), dtype=x.dtype)
-    _check_state(where, "c0", c0, N, H)
-    check_same_dtype(where, x=x, h0=h0, c0=c0, Wx=Wx, Wh=Wh, b=b)
+    N, T, D, H, c0 = _check_forward_inputs("lstm_forward", x, h0, Wx, Wh, b, c0)
 
-    # The input term does not depend on h, so do it for all steps in one matmul.
-    a_in = (x.reshape(N * T, D) @ Wx).reshape(N, T, GATES * H)
-    a_in += b
     gates = np.empty((N, T, GATES * H), dtype=x.dtype)
     c = np.empty((N, T, H), dtype=x.dtype)
     tanh_c = np.empty((N, T, H), dtype=x.dtype)
     h = np.empty((N, T, H), dtype=x.dtype)
     h_prev, c_prev = h0, c0
     for t in range(T):
-        gates[:, t] = _gates_from_preactivation(a_in[:, t] + h_prev @ Wh, H)
-        c[:, t], tanh_c[:, t], h[:, t] = _cell_update(gates[:, t], c_prev, H)
-        h_prev, c_prev = h[:, t], c[:, t]
+        h_prev, c_prev, step_cache = lstm_step_forward(x[:, t], h_prev, c_prev, Wx, Wh, b)
+        h[:, t], c[:, t] = h_prev, c_prev
+        gates[:, t], tanh_c[:, t] = step_cache[5], step_cache[6]  # what the backward step needs
     return h, LSTMCache(x, h0, c0, Wx, Wh, gates, c, tanh_c, h)
+
+
+def _lstm_step_cache(cache, t):
+    """The cache lstm_step_forward returned at step t, rebuilt from an LSTMCache."""
+    h_prev = cache.h0 if t == 0 else cache.h[:, t - 1]
+    c_prev = cache.c0 if t == 0 else cache.c[:, t - 1]
+    return (cache.x[:, t], h_prev, c_prev, cache.Wx, cache.Wh, cache.gates[:, t], cache.tanh_c[:, t])
 
 
 def lstm_backward_state(dh, cache, dc_last=None):
@@ -282,34 +284,21 @@ def lstm_backward_state(dh, cache, dc_last=None):
         dWh: (H, 4H)
         db:  (4H,)
     """
-    x, h0, c0, Wx, Wh, gates, c, tanh_c, h = cache
-    where = "lstm_backward"
-    as_float_array(where, "dh", dh)
-    check_shape(where, "dh", dh, h.shape, "(N, T, H)")
-    check_same_dtype(where, dh=dh, h=h)
-    N, T, D = x.shape
-    H = h.shape[2]
-    if dc_last is None:
-        dc_last = np.zeros((N, H), dtype=h.dtype)
-    as_float_array(where, "dc_last", dc_last)
-    check_shape(where, "dc_last", dc_last, (N, H), "(N, H)")
-    check_same_dtype(where, dc_last=dc_last, h=h)
+    dc_last = _check_backward_inputs("lstm_backward", dh, cache, dc_last)
+    x, Wx, Wh, h = cache.x, cache.Wx, cache.Wh, cache.h
+    N, T, H = h.shape
 
-    da = np.empty_like(gates)  # dL/da_t for every step
+    dx = np.empty_like(x)
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(GATES * H, dtype=h.dtype)
     dh_next = np.zeros((N, H), dtype=h.dtype)  # gradient on h_t arriving from step t+1
     dc_next = dc_last  # gradient on c_t arriving from step t+1
     for t in reversed(range(T)):
-        c_prev = c[:, t - 1] if t > 0 else c0
-        da[:, t], dc_next = _step_backward(dh[:, t] + dh_next, dc_next, gates[:, t], c_prev, tanh_c[:, t], H)
-        dh_next = da[:, t] @ Wh.T
-
-    # Each weight is shared by all steps: one matmul over the flattened (N*T) axis sums over time.
-    da_flat = da.reshape(N * T, GATES * H)
-    h_prev = np.concatenate([h0[:, None, :], h[:, :-1, :]], axis=1)
-    dWx = x.reshape(N * T, D).T @ da_flat
-    dWh = h_prev.reshape(N * T, H).T @ da_flat
-    db = da_flat.sum(axis=0)
-    dx = (da_flat @ Wx.T).reshape(N, T, D)
+        dx[:, t], dh_next, dc_next, dWx_t, dWh_t, db_t = lstm_step_backward(
+            dh[:, t] + dh_next, dc_next, _lstm_step_cache(cache, t))
+        # the weights are shared by every step, so their gradients add up over time
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
     return dx, dh_next, dc_next, dWx, dWh, db
 
 

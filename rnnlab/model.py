@@ -80,12 +80,13 @@ def _check_dtype(where, dtype):
 class _RecurrentModel:
     """Shared by both models: the recurrent core (Wx, Wh, b) and save/load."""
 
-    def _init_core(self, input_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype):
+    def _init_core(self, input_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype,
+                   path="fast"):
         where = type(self).__name__
         if hidden_size < 1:
             raise ValueError(f"{where}: hidden_size must be >= 1, got {hidden_size}")
         try:
-            self.cell = get_cell(cell)
+            self.cell = get_cell(cell, path)
         except ValueError as e:
             raise ValueError(f"{where}: {e}") from None
         if self.cell.uses_activation:
@@ -200,10 +201,13 @@ class SequenceModel(_RecurrentModel):
         input_init, recurrent_init: see init_weights
         rng: numpy Generator (seeded for reproducible weights)
         dtype: float64 (default) or float32
+        path: "fast" (default, rnnlab.fast) or "reference" (the step-function loops of
+            rnnlab.layers / lstm / gru): the same numbers, at different speeds
     """
 
     def __init__(self, vocab, hidden_size=128, *, embed_dim=32, activation="tanh", cell="rnn",
-                 input_init="lecun_normal", recurrent_init="orthogonal", rng=None, dtype=np.float64):
+                 input_init="lecun_normal", recurrent_init="orthogonal", rng=None, dtype=np.float64,
+                 path="fast"):
         if isinstance(vocab, Vocab):
             self.vocab, V = vocab, len(vocab)
         elif isinstance(vocab, (int, np.integer)) and vocab >= 1:
@@ -214,7 +218,7 @@ class SequenceModel(_RecurrentModel):
             raise ValueError(f"SequenceModel: embed_dim must be >= 1, got {embed_dim}")
         rng = np.random.default_rng() if rng is None else rng
         self.vocab_size, self.embed_dim = V, embed_dim
-        self._init_core(embed_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype)
+        self._init_core(embed_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype, path)
         self.params = {
             "W_embed": rng.standard_normal((V, embed_dim)).astype(self.dtype),
             **self.params,
@@ -361,16 +365,18 @@ class SequenceRegressor(_RecurrentModel):
 
     Defaults follow seed 002: LeCun-uniform input and output weights and an
     identity-initialised recurrent matrix.  cell: "rnn", "lstm" or "gru" as in
-    SequenceModel (activation applies to "rnn" only).
+    SequenceModel (activation applies to "rnn" only); path: "fast" or "reference" as in
+    SequenceModel.
     """
 
     def __init__(self, input_dim, hidden_size, output_dim, *, activation="tanh", cell="rnn",
-                 input_init="lecun_uniform", recurrent_init="identity", rng=None, dtype=np.float64):
+                 input_init="lecun_uniform", recurrent_init="identity", rng=None, dtype=np.float64,
+                 path="fast"):
         if input_dim < 1 or output_dim < 1:
             raise ValueError(f"SequenceRegressor: input_dim and output_dim must be >= 1, got {input_dim}, {output_dim}")
         rng = np.random.default_rng() if rng is None else rng
         self.input_dim, self.output_dim = input_dim, output_dim
-        self._init_core(input_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype)
+        self._init_core(input_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype, path)
         self.params["W_out"] = init_weights(input_init, (hidden_size, output_dim), rng, self.dtype)
         self.params["b_out"] = np.zeros(output_dim, dtype=self.dtype)
 

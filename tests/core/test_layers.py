@@ -1,4 +1,6 @@
-"""Every backward pass against numerical gradients (float64, rel error < 1e-7)."""
+"""The layers around the cell (embedding, affine, loss, activations) against numerical
+gradients (float64, rel error < 1e-7), and dtypes through the whole layer chain.
+The recurrent cells: test_cells.py."""
 
 import numpy as np
 import pytest
@@ -7,8 +9,6 @@ import rnnlab as R
 from rnn_inputs import make_rnn_inputs
 
 TOL = 1e-7
-ACTS = ["tanh", "sigmoid", "relu"]
-SHAPES = [(3, 4, 5, 6), (1, 4, 5, 6), (3, 1, 5, 6), (3, 4, 5, 1), (1, 1, 1, 1)]
 
 
 def _num_grads(forward, args, dout, which):
@@ -21,69 +21,7 @@ def _num_grads(forward, args, dout, which):
             return forward(*a)[0]
         out.append(R.numerical_gradient(f, args[i], dout))
     return out
-
-
-@pytest.mark.parametrize("act", ACTS)
-@pytest.mark.parametrize("shape", SHAPES)
-def test_rnn_step_backward_matches_numerical(rng, act, shape):
-    N, _, D, H = shape
-    x, h0, Wx, Wh, b = make_rnn_inputs(rng, N, 1, D, H)
-    x = x[:, 0]
-    if act == "relu":  # keep pre-activations away from the kink at 0
-        b = b + np.sign(b) * 0.3
-    fwd = lambda *a: R.rnn_step_forward(*a, activation=act)
-    h, cache = fwd(x, h0, Wx, Wh, b)
-    dh = rng.standard_normal(h.shape)
-    analytic = R.rnn_step_backward(dh, cache)
-    numeric = _num_grads(fwd, (x, h0, Wx, Wh, b), dh, range(5))
-    for name, a, n in zip(["dx", "dh_prev", "dWx", "dWh", "db"], analytic, numeric):
-        assert a.shape == n.shape, name
-        assert R.rel_error(a, n) < TOL, (name, R.rel_error(a, n))
-
-
-@pytest.mark.parametrize("act", ACTS)
-@pytest.mark.parametrize("shape", SHAPES)
-def test_rnn_backward_matches_numerical(rng, act, shape):
-    x, h0, Wx, Wh, b = make_rnn_inputs(rng, *shape)
-    fwd = lambda *a: R.rnn_forward(*a, activation=act)
-    h, cache = fwd(x, h0, Wx, Wh, b)
-    dh = rng.standard_normal(h.shape)
-    analytic = R.rnn_backward(dh, cache)
-    numeric = _num_grads(fwd, (x, h0, Wx, Wh, b), dh, range(5))
-    for name, a, n in zip(["dx", "dh0", "dWx", "dWh", "db"], analytic, numeric):
-        assert a.shape == n.shape, name
-        assert R.rel_error(a, n) < TOL, (name, R.rel_error(a, n))
-
-
-def test_rnn_forward_equals_loop_of_steps(rng):
-    x, h0, Wx, Wh, b = make_rnn_inputs(rng)
-    h, _ = R.rnn_forward(x, h0, Wx, Wh, b)
-    h_prev = h0
-    for t in range(x.shape[1]):
-        h_prev, _ = R.rnn_step_forward(x[:, t], h_prev, Wx, Wh, b)
-        np.testing.assert_allclose(h[:, t], h_prev, rtol=1e-12, atol=1e-12)
-
-
-def test_rnn_backward_equals_loop_of_step_backwards(rng):
-    """The vectorised BPTT gives exactly what a loop of step backwards gives."""
-    x, h0, Wx, Wh, b = make_rnn_inputs(rng)
-    h, cache = R.rnn_forward(x, h0, Wx, Wh, b)
-    dh = rng.standard_normal(h.shape)
-    dx, dh0, dWx, dWh, db = R.rnn_backward(dh, cache)
-    caches, h_prev = [], h0
-    for t in range(x.shape[1]):
-        h_prev, c = R.rnn_step_forward(x[:, t], h_prev, Wx, Wh, b)
-        caches.append(c)
-    dh_next = np.zeros_like(h0)
-    sums = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
-    for t in reversed(range(x.shape[1])):
-        dx_t, dh_next, *g = R.rnn_step_backward(dh[:, t] + dh_next, caches[t])
-        np.testing.assert_allclose(dx[:, t], dx_t, atol=1e-12)
-        for s, gi in zip(sums, g):
-            s += gi
-    np.testing.assert_allclose(dh0, dh_next, atol=1e-12)
-    for a, s in zip((dWx, dWh, db), sums):
-        np.testing.assert_allclose(a, s, atol=1e-12)
+ACTS = ["tanh", "sigmoid", "relu"]
 
 
 def test_embedding_backward_matches_numerical_with_repeats(rng):

@@ -1,12 +1,12 @@
-"""The optimised layers still compute the same maths.
+"""The layers around the recurrent cell still compute the same maths.
 
-rnn_forward/backward, the embedding, the temporal affine layer, softmax and
-temporal_softmax_loss were rewritten for speed (time-major memory, in-place
-time loops, a sorted scatter-add, a fused softmax loss).  These tests pin what
-must not change: numerical gradients (float64, rel_error < 1e-7) at small and
-degenerate shapes, agreement with straightforward reference implementations,
-dtype behaviour, untouched inputs, the error messages, and the memory the
-caches keep.  They stand on their own (no shared fixtures).
+The embedding, the temporal affine layer, softmax and temporal_softmax_loss
+were written for speed (time-major memory, a sorted scatter-add, a fused
+softmax loss).  These tests pin what must not change: numerical gradients
+(float64, rel_error < 1e-7) at small and degenerate shapes, agreement with
+straightforward reference implementations, dtype behaviour, the error
+messages, and the memory the caches keep.  The recurrent cells themselves, on
+both paths: test_cells.py and test_fast_agrees.py.
 """
 
 import tracemalloc
@@ -17,147 +17,6 @@ import pytest
 import rnnlab.layers as L
 from rnnlab.gradcheck import gradient_check, numerical_gradient, rel_error
 from rnnlab.model import SequenceModel
-
-# (N, T, D, H): ordinary, and every axis of length 1 in turn
-SHAPES = [(3, 4, 5, 6), (1, 5, 3, 4), (2, 1, 3, 4), (2, 3, 1, 4), (2, 3, 4, 1), (1, 1, 1, 1)]
-
-
-def rnn_inputs(rng, N, T, D, H, dtype=np.float64):
-    x = rng.standard_normal((N, T, D)).astype(dtype)
-    h0 = rng.standard_normal((N, H)).astype(dtype)
-    Wx = (rng.standard_normal((D, H)) / np.sqrt(D)).astype(dtype)
-    Wh = (rng.standard_normal((H, H)) / np.sqrt(H)).astype(dtype)
-    b = (0.1 * rng.standard_normal(H)).astype(dtype)
-    return x, h0, Wx, Wh, b
-
-
-def reference_rnn_forward(x, h0, Wx, Wh, b, activation):
-    """The plain batch-first loop the course teaches, for comparison."""
-    f = L.ACTIVATIONS[activation]
-    h, h_prev = [], h0
-    for t in range(x.shape[1]):
-        h_prev = f(x[:, t] @ Wx + h_prev @ Wh + b)
-        h.append(h_prev)
-    return np.stack(h, axis=1)
-
-
-# --------------------------------------------------------------------------
-# rnn_forward / rnn_backward
-# --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
-def test_rnn_gradients_match_numerical(shape, activation):
-    rng = np.random.default_rng(sum(shape))
-    x, h0, Wx, Wh, b = rnn_inputs(rng, *shape)
-    h, cache = L.rnn_forward(x, h0, Wx, Wh, b, activation)
-    dh = rng.standard_normal(h.shape)
-    dx, dh0, dWx, dWh, db = L.rnn_backward(dh, cache)
-    args = {"x": x, "h0": h0, "Wx": Wx, "Wh": Wh, "b": b}
-    analytic = {"x": dx, "h0": dh0, "Wx": dWx, "Wh": dWh, "b": db}
-    for name, value in args.items():
-        def f(v, name=name):
-            return L.rnn_forward(**{**args, name: v}, activation=activation)[0]
-
-        num = numerical_gradient(f, value, df=dh)
-        assert rel_error(num, analytic[name]) < 1e-7, f"d{name} at shape {shape}, {activation}"
-
-
-def test_rnn_relu_gradients_match_numerical():
-    rng = np.random.default_rng(7)
-    x, h0, Wx, Wh, b = rnn_inputs(rng, 2, 4, 3, 5)
-    h, cache = L.rnn_forward(x, h0, Wx, Wh, b, "relu")
-    assert (h == 0).any() and (h > 0).any()  # both sides of the kink are exercised
-    dh = rng.standard_normal(h.shape)
-    dx, dh0, dWx, dWh, db = L.rnn_backward(dh, cache)
-    num = numerical_gradient(lambda w: L.rnn_forward(x, h0, Wx, w, b, "relu")[0], Wh, df=dh)
-    assert rel_error(num, dWh) < 1e-7
-
-
-@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
-def test_rnn_forward_matches_plain_loop(activation):
-    rng = np.random.default_rng(1)
-    x, h0, Wx, Wh, b = rnn_inputs(rng, 3, 6, 4, 5)
-    h, _ = L.rnn_forward(x, h0, Wx, Wh, b, activation)
-    assert h.shape == (3, 6, 5)
-    np.testing.assert_allclose(h, reference_rnn_forward(x, h0, Wx, Wh, b, activation), rtol=1e-12, atol=1e-12)
-
-
-def test_rnn_backward_matches_per_step_backward():
-    """BPTT as one function equals chaining rnn_step_backward by hand."""
-    rng = np.random.default_rng(2)
-    x, h0, Wx, Wh, b = rnn_inputs(rng, 2, 5, 3, 4)
-    h, cache = L.rnn_forward(x, h0, Wx, Wh, b)
-    dh = rng.standard_normal(h.shape)
-    dx, dh0, dWx, dWh, db = L.rnn_backward(dh, cache)
-    caches, h_prev = [], h0
-    for t in range(5):
-        h_prev, c = L.rnn_step_forward(x[:, t], h_prev, Wx, Wh, b)
-        caches.append(c)
-    dh_next = np.zeros_like(h0)
-    sums = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
-    for t in reversed(range(5)):
-        dx_t, dh_next, *g = L.rnn_step_backward(dh[:, t] + dh_next, caches[t])
-        np.testing.assert_allclose(dx[:, t], dx_t, rtol=1e-10, atol=1e-12)
-        sums = [s + gi for s, gi in zip(sums, g)]
-    np.testing.assert_allclose(dh0, dh_next, rtol=1e-10, atol=1e-12)
-    for got, want in zip((dWx, dWh, db), sums):
-        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
-
-
-def test_rnn_accepts_any_memory_layout():
-    """Contiguous batch-first arrays and time-major views give identical results."""
-    rng = np.random.default_rng(3)
-    x, h0, Wx, Wh, b = rnn_inputs(rng, 3, 4, 2, 5)
-    x_view = np.ascontiguousarray(x.transpose(1, 0, 2)).transpose(1, 0, 2)  # same values, time-major memory
-    h1, c1 = L.rnn_forward(x, h0, Wx, Wh, b)
-    h2, c2 = L.rnn_forward(x_view, h0, Wx, Wh, b)
-    np.testing.assert_array_equal(h1, h2)
-    dh = rng.standard_normal(h1.shape)
-    for g1, g2 in zip(L.rnn_backward(dh, c1), L.rnn_backward(np.ascontiguousarray(dh), c2)):
-        np.testing.assert_allclose(g1, g2, rtol=1e-13, atol=1e-14)
-
-
-def test_rnn_leaves_inputs_and_cache_untouched():
-    rng = np.random.default_rng(4)
-    args = rnn_inputs(rng, 2, 3, 4, 5)
-    copies = [a.copy() for a in args]
-    h, cache = L.rnn_forward(*args)
-    h_copy = h.copy()
-    dh = rng.standard_normal(h.shape)
-    dh_copy = dh.copy()
-    first = L.rnn_backward(dh, cache)
-    second = L.rnn_backward(dh, cache)  # the cache can be used twice
-    for a, c in zip(args, copies):
-        np.testing.assert_array_equal(a, c)
-    np.testing.assert_array_equal(h, h_copy)
-    np.testing.assert_array_equal(dh, dh_copy)
-    for g1, g2 in zip(first, second):
-        np.testing.assert_array_equal(g1, g2)
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_rnn_keeps_dtype(dtype):
-    rng = np.random.default_rng(5)
-    x, h0, Wx, Wh, b = rnn_inputs(rng, 2, 3, 4, 5, dtype)
-    h, cache = L.rnn_forward(x, h0, Wx, Wh, b)
-    assert h.dtype == dtype
-    for g in L.rnn_backward(np.ones_like(h), cache):
-        assert g.dtype == dtype
-
-
-def test_rnn_mixed_dtypes_raise():
-    rng = np.random.default_rng(6)
-    x, h0, Wx, Wh, b = rnn_inputs(rng, 2, 3, 4, 5)
-    with pytest.raises(TypeError, match=r"rnn_forward: all arrays must share one float dtype.*x=float32"):
-        L.rnn_forward(x.astype(np.float32), h0, Wx, Wh, b)
-    h, cache = L.rnn_forward(x, h0, Wx, Wh, b)
-    with pytest.raises(TypeError, match=r"rnn_backward: all arrays must share one float dtype"):
-        L.rnn_backward(np.ones(h.shape, np.float32), cache)
-    with pytest.raises(ValueError, match=r"rnn_backward: dh must have shape \(N, T, H\) = \(2, 3, 5\), got \(2, 5, 3\)"):
-        L.rnn_backward(np.ones((2, 5, 3)), cache)
-
 
 # --------------------------------------------------------------------------
 # Embedding

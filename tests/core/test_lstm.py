@@ -1,15 +1,15 @@
-"""rnnlab.lstm: gradients against numerical differences (float64) and torch autograd,
-the step/sequence agreement, the additive cell-state path, dtypes and bad input."""
+"""rnnlab.lstm, what only the LSTM has: the memory kept by an open forget gate, the
+additive cell-state path for gradients, c0, lstm_backward vs lstm_backward_state,
+the torch mapping, and its error messages (both paths where a sequence function runs).
+Gradients, step/sequence agreement and dtypes of every cell: test_cells.py."""
 
 import numpy as np
 import pytest
+from cell_specs import MODULES, PATHS
 
-from rnnlab.gradcheck import numerical_gradient, rel_error
+from rnnlab.gradcheck import rel_error
 from rnnlab.layers import rnn_backward, rnn_forward
 from rnnlab.lstm import (
-    lstm_backward,
-    lstm_backward_state,
-    lstm_forward,
     lstm_params_from_torch,
     lstm_step_backward,
     lstm_step_forward,
@@ -31,6 +31,12 @@ def rng():
     return np.random.default_rng(0)
 
 
+@pytest.fixture(params=PATHS)
+def mod(request):
+    """The module with the sequence functions on one path: rnnlab.lstm or rnnlab.fast."""
+    return MODULES[request.param]["lstm"]
+
+
 # --------------------------------------------------------------------------
 # Forward: the equations, piece by piece
 # --------------------------------------------------------------------------
@@ -38,16 +44,6 @@ def rng():
 
 def _sig(a):
     return 1 / (1 + np.exp(-a))
-
-
-def test_step_forward_follows_the_gate_equations(rng):
-    x, h_prev, c_prev = rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    Wx, Wh, b = _params(rng)
-    h_next, c_next, _ = lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
-    a = x @ Wx + h_prev @ Wh + b
-    i, f, g, o = _sig(a[:, :H]), _sig(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), _sig(a[:, 3 * H:])
-    assert rel_error(c_next, f * c_prev + i * g) < 1e-12, "c_next = f * c_prev + i * g, blocks [i, f, g, o]"
-    assert rel_error(h_next, o * np.tanh(c_next)) < 1e-12, "h_next = o * tanh(c_next)"
 
 
 def test_open_forget_gate_and_closed_input_gate_keep_the_memory(rng):
@@ -62,34 +58,14 @@ def test_open_forget_gate_and_closed_input_gate_keep_the_memory(rng):
     np.testing.assert_allclose(c_next, c_prev, atol=1e-9)
 
 
-def test_sequence_forward_equals_repeated_steps(rng):
-    x, h0, c0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    Wx, Wh, b = _params(rng)
-    h, cache = lstm_forward(x, h0, Wx, Wh, b, c0)
-    h_t, c_t = h0, c0
-    for t in range(T):
-        h_t, c_t, _ = lstm_step_forward(x[:, t], h_t, c_t, Wx, Wh, b)
-        np.testing.assert_allclose(h[:, t], h_t, rtol=1e-12, atol=1e-14)
-        np.testing.assert_allclose(cache.c[:, t], c_t, rtol=1e-12, atol=1e-14)
-
-
-def test_c0_defaults_to_zeros(rng):
+def test_c0_defaults_to_zeros(rng, mod):
     x, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
     Wx, Wh, b = _params(rng)
-    h_default, _ = lstm_forward(x, h0, Wx, Wh, b)
-    h_zero, _ = lstm_forward(x, h0, Wx, Wh, b, np.zeros((N, H)))
-    h_other, _ = lstm_forward(x, h0, Wx, Wh, b, np.ones((N, H)))
+    h_default, _ = mod.lstm_forward(x, h0, Wx, Wh, b)
+    h_zero, _ = mod.lstm_forward(x, h0, Wx, Wh, b, np.zeros((N, H)))
+    h_other, _ = mod.lstm_forward(x, h0, Wx, Wh, b, np.ones((N, H)))
     np.testing.assert_array_equal(h_default, h_zero)
     assert not np.allclose(h_default, h_other)
-
-
-def test_carrying_h_and_c_across_two_windows_equals_one_pass(rng):
-    x, h0, c0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    Wx, Wh, b = _params(rng)
-    h_full, _ = lstm_forward(x, h0, Wx, Wh, b, c0)
-    h1, cache1 = lstm_forward(x[:, :2], h0, Wx, Wh, b, c0)
-    h2, _ = lstm_forward(x[:, 2:], h1[:, -1], Wx, Wh, b, cache1.c[:, -1])
-    np.testing.assert_allclose(np.concatenate([h1, h2], axis=1), h_full, rtol=1e-12, atol=1e-14)
 
 
 # --------------------------------------------------------------------------
@@ -97,73 +73,19 @@ def test_carrying_h_and_c_across_two_windows_equals_one_pass(rng):
 # --------------------------------------------------------------------------
 
 
-def test_step_backward_matches_numerical_gradient(rng):
-    x, h_prev, c_prev = rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    Wx, Wh, b = _params(rng)
-    dh, dc = rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    args = dict(x=x, h_prev=h_prev, c_prev=c_prev, Wx=Wx, Wh=Wh, b=b)
-    _, _, cache = lstm_step_forward(**args)
-    grads = dict(zip(["x", "h_prev", "c_prev", "Wx", "Wh", "b"], lstm_step_backward(dh, dc, cache)))
-
-    def loss(name, value):
-        h_next, c_next, _ = lstm_step_forward(**{**args, name: value})
-        return np.sum(h_next * dh) + np.sum(c_next * dc)
-
-    for name, value in args.items():
-        num = numerical_gradient(lambda v, name=name: loss(name, v), value)
-        assert rel_error(num, grads[name]) < 1e-7, name
-
-
-def test_sequence_backward_matches_numerical_gradient(rng):
-    x, h0, c0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    Wx, Wh, b = _params(rng)
-    dh, dc_last = rng.standard_normal((N, T, H)), rng.standard_normal((N, H))
-    args = dict(x=x, h0=h0, Wx=Wx, Wh=Wh, b=b, c0=c0)
-    _, cache = lstm_forward(**args)
-    grads = dict(zip(["x", "h0", "c0", "Wx", "Wh", "b"], lstm_backward_state(dh, cache, dc_last)))
-
-    def loss(name, value):
-        h, cache = lstm_forward(**{**args, name: value})
-        return np.sum(h * dh) + np.sum(cache.c[:, -1] * dc_last)  # c_T read by a later window
-
-    for name, value in args.items():
-        num = numerical_gradient(lambda v, name=name: loss(name, v), value)
-        assert rel_error(num, grads[name]) < 1e-7, name
-
-
-def test_lstm_backward_is_lstm_backward_state_without_dc0(rng):
+def test_lstm_backward_is_lstm_backward_state_without_dc0(rng, mod):
     x, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
     Wx, Wh, b = _params(rng)
     dh = rng.standard_normal((N, T, H))
-    _, cache = lstm_forward(x, h0, Wx, Wh, b)
-    short = lstm_backward(dh, cache)
-    full = lstm_backward_state(dh, cache)
+    _, cache = mod.lstm_forward(x, h0, Wx, Wh, b)
+    short = mod.lstm_backward(dh, cache)
+    full = mod.lstm_backward_state(dh, cache)
     assert len(short) == 5
     for a, b_ in zip(short, full[:2] + full[3:]):
         np.testing.assert_array_equal(a, b_)
 
 
-def test_sequence_backward_equals_chained_step_backwards(rng):
-    x, h0, c0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    Wx, Wh, b = _params(rng)
-    dh = rng.standard_normal((N, T, H))
-    _, cache = lstm_forward(x, h0, Wx, Wh, b, c0)
-    dx, dh0, dc0, dWx, dWh, db = lstm_backward_state(dh, cache)
-    caches, h_t, c_t = [], h0, c0
-    for t in range(T):
-        h_t, c_t, step_cache = lstm_step_forward(x[:, t], h_t, c_t, Wx, Wh, b)
-        caches.append(step_cache)
-    dh_next, dc_next = np.zeros((N, H)), np.zeros((N, H))
-    sums = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
-    for t in reversed(range(T)):
-        dx_t, dh_next, dc_next, *dW = lstm_step_backward(dh[:, t] + dh_next, dc_next, caches[t])
-        np.testing.assert_allclose(dx[:, t], dx_t, rtol=1e-10, atol=1e-12)
-        sums = [s + d for s, d in zip(sums, dW)]
-    for got, want in zip((dh0, dc0, dWx, dWh, db), (dh_next, dc_next, *sums)):
-        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
-
-
-def test_cell_state_path_keeps_the_gradient_where_the_vanilla_cell_loses_it(rng):
+def test_cell_state_path_keeps_the_gradient_where_the_vanilla_cell_loses_it(rng, mod):
     # With the forget gate held open (bias +20) the gradient on c_0 from a loss on c_T
     # arrives whole after T = 60 steps: dc_{t-1} = dc_t * f_t, nothing else.  (Wh = 0 removes
     # the second route, c_t -> h_t -> gates at t+1, so the additive path is seen alone.)
@@ -174,9 +96,9 @@ def test_cell_state_path_keeps_the_gradient_where_the_vanilla_cell_loses_it(rng)
     Wx[:, Hs:2 * Hs] = 0
     Wh[:] = 0
     b[Hs:2 * Hs] = 20.0
-    _, cache = lstm_forward(x, np.zeros((1, Hs)), Wx, Wh, b)
+    _, cache = mod.lstm_forward(x, np.zeros((1, Hs)), Wx, Wh, b)
     dc_last = np.ones((1, Hs))
-    _, _, dc0, _, _, _ = lstm_backward_state(np.zeros((1, T_long, Hs)), cache, dc_last)
+    _, _, dc0, _, _, _ = mod.lstm_backward_state(np.zeros((1, T_long, Hs)), cache, dc_last)
     np.testing.assert_allclose(dc0, dc_last, rtol=1e-6)
 
     Wx_r, Wh_r = rng.standard_normal((2, Hs)) * 0.5, rng.standard_normal((Hs, Hs)) * 0.5
@@ -190,39 +112,6 @@ def test_cell_state_path_keeps_the_gradient_where_the_vanilla_cell_loses_it(rng)
 # --------------------------------------------------------------------------
 # PyTorch autograd as the oracle
 # --------------------------------------------------------------------------
-
-
-def test_matches_torch_lstm_outputs_and_every_gradient(rng):
-    torch = pytest.importorskip("torch")
-    torch.manual_seed(0)
-    lstm = torch.nn.LSTM(D, H, batch_first=True, dtype=torch.float64)
-    with torch.no_grad():  # non-zero biases so a wrong bias mapping shows
-        lstm.bias_ih_l0.copy_(torch.from_numpy(rng.standard_normal(4 * H)))
-        lstm.bias_hh_l0.copy_(torch.from_numpy(rng.standard_normal(4 * H)))
-    Wx, Wh, b = lstm_params_from_torch(
-        *(getattr(lstm, n).detach().numpy() for n in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"))
-    )
-    x, h0, c0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    dh, dc_last = rng.standard_normal((N, T, H)), rng.standard_normal((N, H))
-
-    xt = torch.tensor(x, requires_grad=True)
-    h0t = torch.tensor(h0[None], requires_grad=True)
-    c0t = torch.tensor(c0[None], requires_grad=True)
-    out, (hT, cT) = lstm(xt, (h0t, c0t))
-    (torch.sum(out * torch.from_numpy(dh)) + torch.sum(cT[0] * torch.from_numpy(dc_last))).backward()
-
-    h, cache = lstm_forward(x, h0, Wx, Wh, b, c0)
-    dx, dh0, dc0, dWx, dWh, db = lstm_backward_state(dh, cache, dc_last)
-    assert rel_error(h, out.detach().numpy()) < 1e-12
-    assert rel_error(cache.c[:, -1], cT[0].detach().numpy()) < 1e-12
-    assert rel_error(dx, xt.grad.numpy()) < 1e-10
-    assert rel_error(dh0, h0t.grad[0].numpy()) < 1e-10
-    assert rel_error(dc0, c0t.grad[0].numpy()) < 1e-10
-    assert rel_error(dWx, lstm.weight_ih_l0.grad.numpy().T) < 1e-10
-    assert rel_error(dWh, lstm.weight_hh_l0.grad.numpy().T) < 1e-10
-    # torch's two biases are added, so each receives the same gradient: our db
-    assert rel_error(db, lstm.bias_ih_l0.grad.numpy()) < 1e-10
-    assert rel_error(db, lstm.bias_hh_l0.grad.numpy()) < 1e-10
 
 
 def test_step_matches_torch_lstm_cell(rng):
@@ -255,32 +144,16 @@ def test_params_from_torch_is_transpose_and_bias_sum(rng):
 # --------------------------------------------------------------------------
 
 
-def test_float32_stays_float32(rng):
-    f32 = np.float32
-    x, h0, c0 = (rng.standard_normal(s).astype(f32) for s in ((N, T, D), (N, H), (N, H)))
-    Wx, Wh, b = _params(rng, f32)
-    h, cache = lstm_forward(x, h0, Wx, Wh, b, c0)
-    assert h.dtype == f32 and cache.c.dtype == f32
-    grads = lstm_backward_state(rng.standard_normal((N, T, H)).astype(f32), cache)
-    assert all(g.dtype == f32 for g in grads)
-    h_s, c_s, step_cache = lstm_step_forward(x[:, 0], h0, c0, Wx, Wh, b)
-    assert h_s.dtype == f32 and c_s.dtype == f32
-    assert all(g.dtype == f32 for g in lstm_step_backward(h_s, c_s, step_cache))
-    # and it computes the same thing as float64, to float32 precision
-    h64, _ = lstm_forward(*(a.astype(np.float64) for a in (x, h0, Wx, Wh, b, c0)))
-    assert rel_error(h, h64) < 1e-5
-
-
-def test_mixed_dtypes_raise_type_error(rng):
+def test_mixed_dtypes_raise_type_error(rng, mod):
     x, h0, c0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
     Wx, Wh, b = _params(rng)
     with pytest.raises(TypeError, match=r"lstm_forward: all arrays must share one float dtype.*c0=float32"):
-        lstm_forward(x, h0, Wx, Wh, b, c0.astype(np.float32))
+        mod.lstm_forward(x, h0, Wx, Wh, b, c0.astype(np.float32))
     with pytest.raises(TypeError, match=r"lstm_step_forward: all arrays must share one float dtype.*Wx=float32"):
         lstm_step_forward(x[:, 0], h0, c0, Wx.astype(np.float32), Wh, b)
-    _, cache = lstm_forward(x, h0, Wx, Wh, b, c0)
+    _, cache = mod.lstm_forward(x, h0, Wx, Wh, b, c0)
     with pytest.raises(TypeError, match=r"lstm_backward: all arrays must share one float dtype.*dh=float32"):
-        lstm_backward(np.zeros((N, T, H), np.float32), cache)
+        mod.lstm_backward(np.zeros((N, T, H), np.float32), cache)
 
 
 # --------------------------------------------------------------------------
@@ -299,11 +172,11 @@ def test_mixed_dtypes_raise_type_error(rng):
     (dict(h0=np.zeros((N + 1, H))), ValueError, r"lstm_forward: h0 must have shape \(N, H\) = \(3, 6\), got \(4, 6\)"),
     (dict(c0=np.zeros((N, H + 1))), ValueError, r"lstm_forward: c0 must have shape \(N, H\) = \(3, 6\), got \(3, 7\)"),
 ])
-def test_forward_rejects_bad_input(rng, change, exc, message):
+def test_forward_rejects_bad_input(rng, change, exc, message, mod):
     Wx, Wh, b = _params(rng)
     args = dict(x=np.zeros((N, T, D)), h0=np.zeros((N, H)), Wx=Wx, Wh=Wh, b=b, c0=np.zeros((N, H)))
     with pytest.raises(exc, match=message):
-        lstm_forward(**{**args, **change})
+        mod.lstm_forward(**{**args, **change})
 
 
 def test_step_functions_reject_bad_input(rng):
@@ -318,10 +191,10 @@ def test_step_functions_reject_bad_input(rng):
         lstm_step_backward(h, np.zeros((N, H - 1)), cache)
 
 
-def test_backward_rejects_bad_input(rng):
+def test_backward_rejects_bad_input(rng, mod):
     Wx, Wh, b = _params(rng)
-    _, cache = lstm_forward(np.zeros((N, T, D)), np.zeros((N, H)), Wx, Wh, b)
+    _, cache = mod.lstm_forward(np.zeros((N, T, D)), np.zeros((N, H)), Wx, Wh, b)
     with pytest.raises(ValueError, match=r"lstm_backward: dh must have shape \(N, T, H\) = \(3, 5, 6\), got \(3, 6\)"):
-        lstm_backward(np.zeros((N, H)), cache)
+        mod.lstm_backward(np.zeros((N, H)), cache)
     with pytest.raises(ValueError, match=r"lstm_backward: dc_last must have shape \(N, H\) = \(3, 6\), got \(3, 5, 6\)"):
-        lstm_backward_state(np.zeros((N, T, H)), cache, np.zeros((N, T, H)))
+        mod.lstm_backward_state(np.zeros((N, T, H)), cache, np.zeros((N, T, H)))
