@@ -12,22 +12,28 @@ WITH_TORCH ?= 1
 WITH_BROWSER ?= 0
 BIN    := $(VENV)/bin
 comma  := ,
-EXTRAS := dev$(if $(filter 1,$(WITH_TORCH)),$(comma)torch,)$(if $(filter 1,$(WITH_BROWSER)),$(comma)browser,)
+EXTRAS := dev$(if $(filter test,$(MAKECMDGOALS)),$(comma)classroom,)$(if $(filter 1,$(WITH_TORCH)),$(comma)torch,)$(if $(filter 1,$(WITH_BROWSER)),$(comma)browser,)
 
 .PHONY: setup lab test test-fast test-browser release benchmark images clean
+
+# pip runs only when pyproject.toml changed since the last install with these extras:
+# a second `make test` goes straight to pytest.
+STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-setup: $(BIN)/python
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $@
 
-# JupyterLab refuses to run as root unless told (containers, CI machines)
-ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+setup: $(STAMP)
 
+# Root = this folder (so ../images/... and classroom/ resolve), file browser in notebooks/.
+# The browser test starts JupyterLab through the same script.
 lab: setup
-	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/
+	$(BIN)/python tools/start_lab.py
 
 test: setup
 	$(BIN)/python -m pytest
@@ -37,8 +43,9 @@ test-browser:
 	bash tools/install_browser.sh $(BIN)/python
 	RNNLAB_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -o addopts="" -m browser tests/browser/test_browser.py
 
+# unit tests only: no notebooks, no browser
 test-fast: setup
-	$(BIN)/python -m pytest -o addopts="" tests/
+	$(BIN)/python -m pytest -o addopts="" -m "not browser" tests/
 
 release: setup
 	$(BIN)/python tools/release_exercises.py

@@ -49,7 +49,7 @@ from .lstm import (
     lstm_step_backward,
     lstm_step_forward,
 )
-from .model import SequenceModel, SequenceRegressor, init_weights, load_model
+from .model import CheckpointError, SequenceModel, SequenceRegressor, init_weights, load_model
 from .optim import SGD, Adagrad, Adam, Momentum, clip_grad_norm, global_norm, make_optimizer
 from .train import History, StepInfo, TrainingDiverged, evaluate, train
 

@@ -6,14 +6,30 @@ Nothing here touches the network: the default corpus ships inside the package.
 
 from __future__ import annotations
 
+import os
 import string
 from pathlib import Path
 
 import numpy as np
 
+from .validation import check_int, check_real
+
 # --------------------------------------------------------------------------
 # Vocabulary
 # --------------------------------------------------------------------------
+
+
+def _check_symbol(s, pos):
+    """A symbol a checkpoint can store exactly (JSON): a str or an int; numpy scalars become their Python twin."""
+    if isinstance(s, str):
+        return str(s)  # np.str_ -> str
+    if isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)):
+        return int(s)  # np.int64(3) -> 3: equal and the same hash, so lookups do not change
+    raise TypeError(
+        f"Vocab: every symbol must be a str or an int (so that a saved model can restore it exactly), "
+        f"got {type(s).__name__} {s!r} at position {pos}"
+        + ("; join a tuple into one str, e.g. ''.join(t)" if isinstance(s, tuple) else "")
+    )
 
 
 class Vocab:
@@ -27,7 +43,19 @@ class Vocab:
     """
 
     def __init__(self, symbols):
-        symbols = list(symbols)
+        if isinstance(symbols, (str, bytes)):
+            raise TypeError(
+                f"Vocab: symbols must be a list of distinct symbols, got the {type(symbols).__name__} "
+                f"{symbols[:30]!r}; to use every distinct character of a text, call Vocab.from_text(text)"
+            )
+        if isinstance(symbols, np.ndarray) and symbols.ndim != 1:
+            raise ValueError(f"Vocab: symbols must be 1-D, got an array of shape {symbols.shape}")
+        try:
+            symbols = [_check_symbol(s, i) for i, s in enumerate(symbols)]
+        except TypeError as e:
+            if "Vocab" in str(e):
+                raise
+            raise TypeError(f"Vocab: symbols must be an iterable of str or int, got {type(symbols).__name__}") from None
         if not symbols:
             raise ValueError("Vocab: symbols must not be empty")
         seen = set()
@@ -36,6 +64,7 @@ class Vocab:
             raise ValueError(f"Vocab: symbols must be unique, {dupes[:5]!r} appear more than once")
         self.symbols = symbols
         self.index = {s: i for i, s in enumerate(symbols)}
+        self._lut = None  # code point -> index, built on the first encode of a text
 
     @classmethod
     def from_text(cls, text):
@@ -58,18 +87,76 @@ class Vocab:
         preview = "".join(self.symbols[:20]) if all(isinstance(s, str) and len(s) == 1 for s in self.symbols) else self.symbols[:5]
         return f"Vocab(size={len(self)}, symbols={preview!r}{'...' if len(self) > 20 else ''})"
 
-    def encode(self, seq):
-        """Symbols -> int64 indices.  seq: str or sequence of symbols, length L -> (L,)."""
+    @property
+    def index_dtype(self):
+        """The smallest unsigned integer dtype that holds every index 0..V-1 (uint8 for V <= 256).
+
+        A 50 MB text encoded with it takes 50 MB instead of the 400 MB of int64:
+        ``vocab.encode(text, dtype=vocab.index_dtype)`` for a whole corpus.
+        """
+        for dt in (np.uint8, np.uint16, np.uint32):
+            if len(self) - 1 <= np.iinfo(dt).max:
+                return np.dtype(dt)
+        return np.dtype(np.int64)
+
+    def encode(self, seq, dtype=np.int64):
+        """Symbols -> integer indices.  seq: str or sequence of symbols, length L -> (L,) of ``dtype``.
+
+        dtype: any integer dtype that holds V - 1; int64 (the default) is what the
+        models index with, ``self.index_dtype`` the most compact for a long corpus.
+        A str is encoded in chunks without a Python object per character.
+        """
+        dtype = np.dtype(dtype) if not isinstance(dtype, np.dtype) else dtype
+        if not np.issubdtype(dtype, np.integer):
+            raise TypeError(f"Vocab.encode: dtype must be an integer dtype, got {dtype}")
+        if np.iinfo(dtype).max < len(self) - 1:
+            raise ValueError(f"Vocab.encode: dtype {dtype} cannot hold index {len(self) - 1} "
+                             f"(V = {len(self)}); use {self.index_dtype} or larger")
+        if isinstance(seq, str) and self._single_chars():
+            return self._encode_text(seq, dtype)
+        if isinstance(seq, np.ndarray) and seq.ndim != 1:
+            raise ValueError(f"Vocab.encode: seq must be 1-D, got an array of shape {seq.shape}")
         try:
-            return np.fromiter((self.index[s] for s in seq), dtype=np.int64, count=len(seq))
-        except KeyError:
+            return np.fromiter((self.index[s] for s in seq), dtype=dtype, count=len(seq))
+        except (KeyError, TypeError):  # TypeError: an unhashable symbol such as a list
             for pos, s in enumerate(seq):
-                if s not in self.index:
+                try:
+                    known = s in self.index
+                except TypeError:
+                    known = False
+                if not known:
                     raise ValueError(
                         f"Vocab.encode: unknown symbol {s!r} at position {pos}; "
                         f"the vocabulary has {len(self)} symbols (use Vocab.from_text on the text you will encode)"
                     ) from None
             raise
+
+    def _single_chars(self):
+        return all(isinstance(s, str) and len(s) == 1 for s in self.symbols)
+
+    def _encode_text(self, text, dtype, chunk=1 << 16):
+        # A table from code point to index, applied to the text's UTF-32 code
+        # points chunk by chunk: memory is the output plus one small chunk.
+        if self._lut is None:
+            cps = np.array([ord(s) for s in self.symbols])
+            lut = np.full(cps.max() + 1, -1, dtype=np.int32)
+            lut[cps] = np.arange(len(cps))
+            self._lut = lut
+        lut = self._lut
+        out = np.empty(len(text), dtype=dtype)
+        for start in range(0, len(text), chunk):
+            piece = text[start:start + chunk]
+            cps = np.frombuffer(piece.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+            ids = lut[np.minimum(cps, np.uint32(len(lut) - 1))]
+            bad = (ids < 0) | (cps >= len(lut))
+            if bad.any():
+                pos = int(np.argmax(bad))
+                raise ValueError(
+                    f"Vocab.encode: unknown symbol {piece[pos]!r} at position {start + pos}; "
+                    f"the vocabulary has {len(self)} symbols (use Vocab.from_text on the text you will encode)"
+                )
+            out[start:start + len(piece)] = ids
+        return out
 
     def decode(self, ids):
         """Indices -> str (when every symbol is a str) or list of symbols.  ids: (L,) ints."""
@@ -87,6 +174,8 @@ class Vocab:
         ids = np.asarray(ids)
         if not np.issubdtype(ids.dtype, np.integer):
             raise TypeError(f"Vocab.one_hot: ids must be integers, got dtype {ids.dtype}")
+        if np.dtype(dtype).type not in (np.float32, np.float64):
+            raise TypeError(f"Vocab.one_hot: dtype must be float32 or float64, got {np.dtype(dtype)}")
         if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
             raise ValueError(f"Vocab.one_hot: ids must be in [0, {len(self)}), got range [{ids.min()}, {ids.max()}]")
         return np.eye(len(self), dtype=dtype)[ids]
@@ -113,7 +202,7 @@ _ALPHABET_EXPECTED = [
     "IJKLMNOPQRSTUVWXYZABCDEFGH",
 ]
 
-ALPHABET = Vocab(string.ascii_uppercase)
+ALPHABET = Vocab(list(string.ascii_uppercase))
 
 
 def alphabet_shift_data():
@@ -129,7 +218,11 @@ def alphabet_shift_data():
 
 def shift_letters(letters, k=1):
     """Each letter moved k places along the alphabet, wrapping Z -> A.  letters: (...) str -> same."""
+    k = check_int("shift_letters", "k", k)
     letters = np.asarray(letters)
+    bad = [s for s in letters.ravel().tolist() if s not in ALPHABET.index]
+    if bad:
+        raise ValueError(f"shift_letters: letters must be uppercase A-Z, found {bad[0]!r}")
     ids = np.vectorize(ALPHABET.index.__getitem__, otypes=[np.int64])(letters)
     return np.array(ALPHABET.symbols)[(ids + k) % 26]
 
@@ -180,10 +273,15 @@ def load_corpus(name_or_path=None):
             Python releases); or the path of any UTF-8 text file.
 
     Returns:
-        text: str
+        text: str, exactly the file's characters (line endings included)
+
+    For a large corpus, encode it compactly: ``vocab.encode(text, dtype=vocab.index_dtype)``
+    takes 1 byte per character (int64 takes 8), and SequenceBatcher does not copy it.
     """
     if name_or_path is None:
         name_or_path = "python-docs"
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise TypeError(f"load_corpus: name_or_path must be a str or a path, got {type(name_or_path).__name__}")
     if isinstance(name_or_path, str) and name_or_path in CORPORA:
         return CORPORA[name_or_path]()
     path = Path(name_or_path)
@@ -209,6 +307,9 @@ def train_val_split(ids, val_fraction=0.1):
     ids: (L,) -> (train: (L - k,), val: (k,)) with k = round(L * val_fraction)
     """
     ids = np.asarray(ids)
+    if ids.ndim != 1:
+        raise ValueError(f"train_val_split: ids must be 1-D, got shape {ids.shape}")
+    val_fraction = check_real("train_val_split", "val_fraction", val_fraction)
     if not 0 < val_fraction < 1:
         raise ValueError(f"train_val_split: val_fraction must be in (0, 1), got {val_fraction}")
     k = int(round(len(ids) * val_fraction))
@@ -231,13 +332,18 @@ class SequenceBatcher:
     window k ended, the hidden state at the end of one batch is the right
     initial state for the next.
 
-        ids = a b c d e f g h i j k l m    (N=2, T=3)
-        stream 0: a b c d e f      stream 1: g h i j k l   (m unused: see n_unused)
-        batch 0: x=[[a b c],[g h i]]  y=[[b c d],[h i j]]
-        batch 1: x=[[d e],[j k]]      y=[[e f],[k l]]      (last window shorter)
+        ids = a b c d e f g h i j k l m n    (L=14, N=2, T=4)
+        inputs  stream 0: a b c d e f    stream 1: g h i j k l
+        targets stream 0: b c d e f g    stream 1: h i j k l m   (n fits no stream: n_unused = 1)
+        batch 0: x=[[a b c d],[g h i j]]  y=[[b c d e],[h i j k]]
+        batch 1: x=[[e f],[k l]]          y=[[f g],[l m]]          (last window shorter)
+
+    Memory: the streams are read-only views of ``ids`` (no copy, whatever its
+    dtype), so ids encoded with ``vocab.index_dtype`` cost 1 byte per symbol;
+    each window is handed out as a small int64 copy, the dtype the models index with.
 
     Args:
-        ids: (L,) integer sequence
+        ids: (L,) integer sequence (any integer dtype)
         batch_size: N
         seq_len: T
 
@@ -246,22 +352,30 @@ class SequenceBatcher:
     """
 
     def __init__(self, ids, batch_size, seq_len):
-        ids = np.asarray(ids)
+        where = "SequenceBatcher"
+        if not isinstance(ids, np.ndarray):
+            ids = np.asarray(ids)
         if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
-            raise TypeError(f"SequenceBatcher: ids must be a 1-D integer array, got shape {ids.shape} dtype {ids.dtype}")
-        if batch_size < 1 or seq_len < 1:
-            raise ValueError(f"SequenceBatcher: batch_size and seq_len must be >= 1, got {batch_size} and {seq_len}")
+            raise TypeError(f"{where}: ids must be a 1-D integer array, got shape {ids.shape} dtype {ids.dtype}")
+        batch_size = check_int(where, "batch_size", batch_size, minimum=1)
+        seq_len = check_int(where, "seq_len", seq_len, minimum=1)
+        if ids.size and np.issubdtype(ids.dtype, np.signedinteger) and ids.min() < 0:
+            raise ValueError(f"{where}: ids must be indices >= 0, found {int(ids.min())}")
         stream_len = (len(ids) - 1) // batch_size  # inputs per stream; targets need one more
         if stream_len < 1:
             raise ValueError(
-                f"SequenceBatcher: {len(ids)} symbols are too few for batch_size={batch_size} "
+                f"{where}: {len(ids)} symbols are too few for batch_size={batch_size} "
                 f"(need at least batch_size + 1)"
             )
         self.batch_size, self.seq_len = batch_size, seq_len
         self.stream_len = stream_len
         used = batch_size * stream_len
-        self.x_streams = ids[:used].reshape(batch_size, stream_len).astype(np.int64)
-        self.y_streams = ids[1:used + 1].reshape(batch_size, stream_len).astype(np.int64)
+        # memory: VIEWS of ids (no copy, whatever its dtype; uint8 ids stay 1 byte
+        # per symbol), read-only so that no caller can change the data through them
+        self.x_streams = ids[:used].reshape(batch_size, stream_len)
+        self.y_streams = ids[1:used + 1].reshape(batch_size, stream_len)
+        for a in (self.x_streams, self.y_streams):
+            a.flags.writeable = False
         # Symbols at the very end that fit no stream: reported, not hidden.
         self.n_unused = len(ids) - 1 - used
 
@@ -271,4 +385,6 @@ class SequenceBatcher:
     def __iter__(self):
         for start in range(0, self.stream_len, self.seq_len):
             stop = start + self.seq_len
-            yield self.x_streams[:, start:stop], self.y_streams[:, start:stop]
+            # one small int64 copy per window: the models index with int64
+            yield (self.x_streams[:, start:stop].astype(np.int64),
+                   self.y_streams[:, start:stop].astype(np.int64))

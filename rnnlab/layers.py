@@ -37,10 +37,13 @@ cross-entropy), explained where they happen.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from .validation import (
     as_float_array,
+    check_axis,
     check_cell_params,
     check_activation,
     check_int_indices,
@@ -90,14 +93,16 @@ ACTIVATION_GRADS = {
 
 
 def activate(a: np.ndarray, activation: str = "tanh") -> np.ndarray:
-    """Apply the named activation elementwise.  a: any shape -> same shape."""
+    """Apply the named activation elementwise.  a: any shape, float32/float64 -> same shape and dtype."""
     check_activation("activate", activation, ACTIVATIONS)
+    as_float_array("activate", "a", a)
     return ACTIVATIONS[activation](a)
 
 
 def activation_grad_from_output(h: np.ndarray, activation: str = "tanh") -> np.ndarray:
-    """f'(a) computed from h = f(a).  h: any shape -> same shape."""
+    """f'(a) computed from h = f(a).  h: any shape, float32/float64 -> same shape and dtype."""
     check_activation("activation_grad_from_output", activation, ACTIVATION_GRADS)
+    as_float_array("activation_grad_from_output", "h", h)
     return ACTIVATION_GRADS[activation](h)
 
 
@@ -296,6 +301,9 @@ def embedding_backward(dout, cache):
     idx, (V, D), dtype = cache
     as_float_array("embedding_backward", "dout", dout)
     check_shape("embedding_backward", "dout", dout, idx.shape + (D,), "(N, T, D)")
+    if dout.dtype != dtype:  # dW takes W's dtype: a float64 dout would be cast down silently
+        raise TypeError(f"embedding_backward: dout has dtype {dout.dtype} but the embedding table W has {dtype}; "
+                        "mixing float32 and float64 is an error")
     rows = _time_major(dout).reshape(-1, D)  # one gradient row per looked-up index
     ids = idx.T.ravel()  # the same (time-major) order as rows
     # A repeated index must add up, not overwrite, so dW[ids] += rows is wrong.
@@ -371,8 +379,9 @@ def temporal_affine_backward(dscores, cache):
 
 
 def softmax(z, axis=-1):
-    """Numerically stable softmax along ``axis``.  z: any shape -> same shape, rows sum to 1."""
-    z = np.asarray(z)
+    """Numerically stable softmax along ``axis``.  z: any shape, float -> same shape and dtype, rows sum to 1."""
+    as_float_array("softmax", "z", z)
+    axis = check_axis("softmax", z, axis)
     e = z - z.max(axis=axis, keepdims=True)  # exp never overflows
     np.exp(e, out=e)  # speed: in place, one array instead of three
     e /= e.sum(axis=axis, keepdims=True)
@@ -380,8 +389,9 @@ def softmax(z, axis=-1):
 
 
 def log_softmax(z, axis=-1):
-    """log(softmax(z)) without ever computing a log of 0.  z: any shape -> same shape."""
-    z = np.asarray(z)
+    """log(softmax(z)) without ever computing a log of 0.  z: any shape, float -> same shape and dtype."""
+    as_float_array("log_softmax", "z", z)
+    axis = check_axis("log_softmax", z, axis)
     shifted = z - z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
@@ -428,12 +438,15 @@ def temporal_softmax_loss(scores, y, mask=None):
     flat = _time_major(scores).reshape(T * N, V)  # time-major, like the layers below
     y_flat = y.T.ravel()  # the same order as the rows of flat
     rows = np.arange(T * N)
-    shift = flat.max(axis=1)
-    dflat = flat - shift[:, None]
-    s_y = dflat[rows, y_flat]  # s_y - max, read before exp overwrites it
-    np.exp(dflat, out=dflat)
-    sum_exp = dflat.sum(axis=1)
-    loss_each = np.log(sum_exp) - s_y  # -log p_y at every position, (T*N,)
+    # A masked-out position may hold inf or nan scores (padding): its inf - inf
+    # must not warn, and np.where below keeps its nan out of the loss.
+    with (np.errstate(invalid="ignore") if m is not None else contextlib.nullcontext()):
+        shift = flat.max(axis=1)
+        dflat = flat - shift[:, None]
+        s_y = dflat[rows, y_flat]  # s_y - max, read before exp overwrites it
+        np.exp(dflat, out=dflat)
+        sum_exp = dflat.sum(axis=1)
+        loss_each = np.log(sum_exp) - s_y  # -log p_y at every position, (T*N,)
     if m is None:
         count = T * N
         loss = float(loss_each.sum() / count)
@@ -441,12 +454,16 @@ def temporal_softmax_loss(scores, y, mask=None):
         dflat *= (1 / (count * sum_exp)).astype(scores.dtype)[:, None]
         dflat[rows, y_flat] -= scores.dtype.type(1 / count)
     else:
-        weight = m.T.ravel().astype(scores.dtype)  # 1 where the position counts
-        count = weight.sum()
-        loss = float((weight * loss_each).sum() / count)
-        dflat /= sum_exp[:, None]  # softmax probabilities
+        keep = m.T.ravel()  # True where the position counts
+        count = int(keep.sum())
+        # np.where, not weight * loss: 0 * nan is nan, and a masked-out position
+        # (padding) may hold anything, even nan or inf scores
+        loss = float(np.where(keep, loss_each, 0).sum() / count)
+        with np.errstate(invalid="ignore"):
+            dflat /= sum_exp[:, None]  # softmax probabilities
         dflat[rows, y_flat] -= 1
-        dflat *= (weight / count)[:, None]
+        dflat *= scores.dtype.type(1 / count)
+        dflat[~keep] = 0
     return loss, dflat.reshape(T, N, V).transpose(1, 0, 2)
 
 

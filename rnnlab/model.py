@@ -13,8 +13,13 @@ optimisers, ``gradient_check`` and ``train`` work on either.  ``loss`` accepts
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import secrets
 import zipfile
+import zlib
+from pathlib import Path
 
 import numpy as np
 
@@ -30,7 +35,7 @@ from .layers import (
     temporal_affine_forward,
     temporal_softmax_loss,
 )
-from .validation import as_float_array, check_int_indices, check_ndim, check_shape
+from .validation import as_float_array, check_int, check_int_indices, check_ndim, check_real, check_shape
 
 FORMAT_VERSION = 1
 
@@ -48,6 +53,12 @@ def init_weights(kind, shape, rng, dtype=np.float64):
           "orthogonal"    all singular values 1: the recurrence neither grows nor shrinks at first
           "identity"      I (square only): h_t starts as a running sum of its inputs (seed 002)
     """
+    where = "init_weights"
+    if not (isinstance(shape, tuple) and len(shape) == 2):
+        raise TypeError(f"{where}: shape must be a tuple (fan_in, fan_out), got {shape!r}")
+    shape = tuple(check_int(where, "shape", n, minimum=1) for n in shape)
+    _check_rng(where, rng)
+    dtype = _check_dtype(where, dtype)
     fan_in = shape[0]
     if kind == "lecun_normal":
         w = rng.standard_normal(shape) / np.sqrt(fan_in)
@@ -70,8 +81,17 @@ def init_weights(kind, shape, rng, dtype=np.float64):
     return w.astype(dtype)
 
 
+def _check_rng(where, rng):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{where}: rng must be a numpy Generator (np.random.default_rng(seed)), "
+                        f"got {type(rng).__name__}")
+
+
 def _check_dtype(where, dtype):
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{where}: dtype must be float32 or float64, got {dtype!r}") from None
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"{where}: dtype must be float32 or float64, got {dtype}")
     return dtype
@@ -83,8 +103,10 @@ class _RecurrentModel:
     def _init_core(self, input_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype,
                    path="fast"):
         where = type(self).__name__
-        if hidden_size < 1:
-            raise ValueError(f"{where}: hidden_size must be >= 1, got {hidden_size}")
+        check_int(where, "hidden_size", hidden_size, minimum=1)
+        for name, value in (("cell", cell), ("path", path), ("activation", activation)):
+            if not isinstance(value, str):
+                raise TypeError(f"{where}: {name} must be a str, got {type(value).__name__} {value!r}")
         try:
             self.cell = get_cell(cell, path)
         except ValueError as e:
@@ -115,12 +137,35 @@ class _RecurrentModel:
     def _state0(self, state0, N):
         if state0 is None:
             return self.zero_state(N)
+        where = type(self).__name__
+        parts = state0 if isinstance(state0, tuple) else (state0,)
+        for part in parts:
+            if not isinstance(part, np.ndarray) or part.ndim != 2:
+                raise TypeError(
+                    f"{where}: state0 must be None or the state a previous call returned "
+                    f"(an (N, H) array; for the LSTM the tuple (h, c) of two), got "
+                    f"{type(part).__name__}" + (f" of shape {part.shape}" if isinstance(part, np.ndarray) else "")
+                )
         if state_batch_size(state0) != N:
             raise ValueError(
                 f"{type(self).__name__}: the initial state is for {state_batch_size(state0)} sequences, "
                 f"but the batch has N = {N}"
             )
         return state0
+
+    def _params(self, where, params):
+        """self.params, or a replacement dict with the same names, shapes and dtypes (gradient checks)."""
+        if params is None:
+            return self.params
+        if not isinstance(params, dict) or set(params) != set(self.params):
+            got = sorted(params) if isinstance(params, dict) else type(params).__name__
+            raise ValueError(f"{where}: params must be a dict with the keys {sorted(self.params)}, got {got}")
+        for k, ref in self.params.items():
+            as_float_array(where, f"params[{k!r}]", params[k])
+            check_shape(where, f"params[{k!r}]", params[k], ref.shape, "as in model.params")
+            if params[k].dtype != ref.dtype:
+                raise TypeError(f"{where}: params[{k!r}] has dtype {params[k].dtype}, the model is {ref.dtype}")
+        return params
 
     def _run_core(self, x, state0, p):
         extra = [p[name] for name in self.cell.extra_params]
@@ -144,44 +189,28 @@ class _RecurrentModel:
         raise NotImplementedError
 
     def save(self, path):
-        """Write parameters and configuration to an .npz file (no pickles)."""
+        """Write parameters and configuration to an .npz file (no pickles); returns the path written.
+
+        ``.npz`` is appended when ``path`` does not end with it (as numpy does), and
+        ``load_model`` looks for the same name.  The file is written next to its
+        destination under a temporary name and then renamed over it, so a save that
+        fails half-way (full disk, Ctrl-C) leaves the previous checkpoint intact.
+        """
+        path = _checkpoint_path("save", path)
+        for k, v in self.params.items():
+            if not np.all(np.isfinite(v)):
+                raise ValueError(f"save: parameter {k!r} holds nan or inf (the run diverged?); "
+                                 "such a model cannot be used, so it is not saved")
         arrays = {f"param/{k}": v for k, v in self.params.items()}
         config = {"format": FORMAT_VERSION, "class": type(self).__name__, **self._config()}
         arrays["config"] = np.array(json.dumps(config))
-        np.savez(path, **arrays)
+        _atomic_write(path, lambda f: np.savez(f, **arrays))
+        return path
 
     @staticmethod
     def load(path):
-        """Rebuild a model saved with ``save``.  Raises ValueError for a file that is not one."""
-        try:
-            with np.load(path, allow_pickle=False) as f:
-                data = {k: f[k] for k in f.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:  # BadZipFile: a cut-short .npz
-            raise ValueError(f"load: {path} is not a readable rnnlab checkpoint (.npz): {e}") from None
-        if "config" not in data:
-            raise ValueError(f"load: {path} has no 'config' entry; it was not written by rnnlab's save()")
-        try:
-            config = json.loads(str(data["config"]))
-        except json.JSONDecodeError as e:
-            raise ValueError(f"load: {path} has a corrupt config ({e})") from None
-        if config.get("format") != FORMAT_VERSION:
-            raise ValueError(f"load: {path} has checkpoint format {config.get('format')}, expected {FORMAT_VERSION}")
-        classes = {"SequenceModel": SequenceModel, "SequenceRegressor": SequenceRegressor}
-        cls = classes.get(config.get("class"))
-        if cls is None:
-            raise ValueError(f"load: {path} holds an unknown model class {config.get('class')!r}")
-        model = cls._from_config(config)
-        for k, p in model.params.items():
-            key = f"param/{k}"
-            if key not in data:
-                raise ValueError(f"load: {path} is missing parameter {k!r}")
-            if data[key].shape != p.shape or data[key].dtype != p.dtype:
-                raise ValueError(
-                    f"load: parameter {k!r} in {path} has shape {data[key].shape} dtype {data[key].dtype}, "
-                    f"the configuration needs {p.shape} {p.dtype}"
-                )
-            model.params[k] = data[key].copy()
-        return model
+        """Rebuild a model saved with ``save``.  Raises CheckpointError for a file that is not one."""
+        return load_model(path)
 
 
 class SequenceModel(_RecurrentModel):
@@ -210,13 +239,13 @@ class SequenceModel(_RecurrentModel):
                  path="fast"):
         if isinstance(vocab, Vocab):
             self.vocab, V = vocab, len(vocab)
-        elif isinstance(vocab, (int, np.integer)) and vocab >= 1:
+        elif isinstance(vocab, (int, np.integer)) and not isinstance(vocab, (bool, np.bool_)) and vocab >= 1:
             self.vocab, V = None, int(vocab)
         else:
             raise TypeError(f"SequenceModel: vocab must be a Vocab or a positive int, got {vocab!r}")
-        if embed_dim < 1:
-            raise ValueError(f"SequenceModel: embed_dim must be >= 1, got {embed_dim}")
+        check_int("SequenceModel", "embed_dim", embed_dim, minimum=1)
         rng = np.random.default_rng() if rng is None else rng
+        _check_rng("SequenceModel", rng)
         self.vocab_size, self.embed_dim = V, embed_dim
         self._init_core(embed_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype, path)
         self.params = {
@@ -241,7 +270,7 @@ class SequenceModel(_RecurrentModel):
 
     def forward(self, x, state0=None, params=None):
         """Scores for every step.  x: (N, T) ints -> scores (N, T, V), state_last, caches."""
-        p = self.params if params is None else params
+        p = self._params("SequenceModel.forward", params)
         self._check_idx("SequenceModel.forward", "x", x)
         state0 = self._state0(state0, x.shape[0])
         emb, emb_cache = embedding_forward(x, p["W_embed"])
@@ -267,8 +296,8 @@ class SequenceModel(_RecurrentModel):
             loss (float, nats), grads (dict keyed like params), state_last
         """
         p = self.params if params is None else params
+        self._check_targets("SequenceModel.loss", x, y)
         scores, state_last, (emb_cache, core_cache, aff_cache) = self.forward(x, state0, p)
-        check_shape("SequenceModel.loss", "y", np.asarray(y), x.shape, "(N, T)")
         loss, dscores = temporal_softmax_loss(scores, y, mask)
         dh, dW_out, db_out = temporal_affine_backward(dscores, aff_cache)
         demb, core_grads = self._core_grads(dh, core_cache)
@@ -281,6 +310,7 @@ class SequenceModel(_RecurrentModel):
 
     def eval_loss(self, x, y, state0=None):
         """Forward only: (mean loss in nats, state_last).  x, y: (N, T) ints."""
+        self._check_targets("SequenceModel.eval_loss", x, y)
         scores, state_last, _ = self.forward(x, state0)
         return temporal_softmax_loss(scores, y)[0], state_last
 
@@ -289,9 +319,15 @@ class SequenceModel(_RecurrentModel):
         scores, _, _ = self.forward(x, state0)
         return scores.argmax(axis=-1)
 
+    def _check_targets(self, where, x, y):
+        self._check_idx(where, "x", x)
+        check_int_indices(where, "y", y, self.vocab_size)
+        check_shape(where, "y", y, x.shape, "(N, T)")  # no broadcasting of a (1, T) or (T,) y
+
     def accuracy(self, x, y):
         """Fraction of steps where predict(x) equals y.  x, y: (N, T)."""
-        return float((self.predict(x) == np.asarray(y)).mean())
+        self._check_targets("SequenceModel.accuracy", x, y)
+        return float((self.predict(x) == y).mean())
 
     def sample(self, start, n, temperature=1.0, rng=None):
         """Generate n symbols after reading ``start``.
@@ -306,26 +342,40 @@ class SequenceModel(_RecurrentModel):
         Returns:
             the generated continuation: str when the model has a Vocab of strs, else (n,) ints
         """
-        if temperature < 0:
-            raise ValueError(f"sample: temperature must be >= 0, got {temperature}")
+        where = "sample"
+        n = check_int(where, "n", n, minimum=0)
+        temperature = check_real(where, "temperature", temperature, low=0, low_inclusive=True)
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise TypeError(f"{where}: rng must be a numpy Generator (np.random.default_rng(seed)), "
+                            f"got {type(rng).__name__}")
         if isinstance(start, str):
             if self.vocab is None:
                 raise TypeError("sample: a str start needs a model built with a Vocab; pass indices instead")
             ids = self.vocab.encode(start)
         else:
             ids = np.asarray(start)
+            if not np.issubdtype(ids.dtype, np.integer):  # 1.7 must not become symbol 1
+                raise TypeError(f"{where}: start must be a str or integer symbol indices, got dtype {ids.dtype}")
         if ids.ndim != 1 or len(ids) == 0:
             raise ValueError(f"sample: start must hold at least one symbol, got shape {ids.shape}")
+        check_int_indices(where, "start", ids, self.vocab_size)
         rng = np.random.default_rng() if rng is None else rng
         # Read the prime in one pass, then feed back one symbol at a time.
         scores, state, _ = self.forward(ids[None, :].astype(np.int64))
         last = scores[0, -1]
         out = np.empty(n, dtype=np.int64)
         for i in range(n):
+            if not np.all(np.isfinite(last)):
+                raise ValueError("sample: the model's scores are nan or inf (did training diverge?); "
+                                 "it cannot be sampled")
             if temperature == 0:
                 nxt = int(np.argmax(last))
             else:
-                probs = softmax(last.astype(np.float64) / temperature)
+                # shifted so the largest is 0: a tiny temperature sends the others to -inf
+                # (probability 0), which is the right limit, not an overflow to nan
+                with np.errstate(over="ignore"):
+                    z = (last.astype(np.float64) - last.max()) / temperature
+                probs = softmax(z)
                 nxt = int(rng.choice(self.vocab_size, p=probs))
             out[i] = nxt
             scores, state, _ = self.forward(np.array([[nxt]]), state)
@@ -336,8 +386,9 @@ class SequenceModel(_RecurrentModel):
 
     def log_likelihood(self, x, y, state0=None):
         """Log-probability of each target.  x, y: (N, T) -> (N, T) floats (nats, <= 0)."""
+        self._check_targets("SequenceModel.log_likelihood", x, y)
         scores, _, _ = self.forward(x, state0)
-        return np.take_along_axis(log_softmax(scores), np.asarray(y)[..., None], axis=-1)[..., 0]
+        return np.take_along_axis(log_softmax(scores), y[..., None], axis=-1)[..., 0]
 
     def _config(self):
         return {
@@ -351,10 +402,14 @@ class SequenceModel(_RecurrentModel):
 
     @classmethod
     def _from_config(cls, c):
+        # c has been validated by _check_config; lecun_normal is the cheapest initialiser
+        # and every weight is replaced by the stored one
         vocab = Vocab(c["vocab"]) if c.get("vocab") is not None else c["vocab_size"]
-        return cls(vocab, c["hidden_size"], embed_dim=c["embed_dim"], activation=c["activation"],
-                   cell=c["cell"], input_init=c["input_init"], recurrent_init=c["recurrent_init"],
-                   rng=np.random.default_rng(0), dtype=c["dtype"])
+        m = cls(vocab, c["hidden_size"], embed_dim=c["embed_dim"], activation=c["activation"],
+                cell=c["cell"], input_init="lecun_normal", recurrent_init="lecun_normal",
+                rng=np.random.default_rng(0), dtype=c["dtype"])
+        m.input_init, m.recurrent_init = c["input_init"], c["recurrent_init"]
+        return m
 
 
 class SequenceRegressor(_RecurrentModel):
@@ -372,9 +427,10 @@ class SequenceRegressor(_RecurrentModel):
     def __init__(self, input_dim, hidden_size, output_dim, *, activation="tanh", cell="rnn",
                  input_init="lecun_uniform", recurrent_init="identity", rng=None, dtype=np.float64,
                  path="fast"):
-        if input_dim < 1 or output_dim < 1:
-            raise ValueError(f"SequenceRegressor: input_dim and output_dim must be >= 1, got {input_dim}, {output_dim}")
+        check_int("SequenceRegressor", "input_dim", input_dim, minimum=1)
+        check_int("SequenceRegressor", "output_dim", output_dim, minimum=1)
         rng = np.random.default_rng() if rng is None else rng
+        _check_rng("SequenceRegressor", rng)
         self.input_dim, self.output_dim = input_dim, output_dim
         self._init_core(input_dim, hidden_size, activation, cell, input_init, recurrent_init, rng, dtype, path)
         self.params["W_out"] = init_weights(input_init, (hidden_size, output_dim), rng, self.dtype)
@@ -392,7 +448,7 @@ class SequenceRegressor(_RecurrentModel):
 
     def forward(self, x, state0=None, params=None):
         """x: (N, T, D) -> y_hat (N, O), state_last, caches."""
-        p = self.params if params is None else params
+        p = self._params("SequenceRegressor.forward", params)
         self._check_x("SequenceRegressor.forward", x)
         state0 = self._state0(state0, x.shape[0])
         h, state_last, core_cache = self._run_core(x, state0, p)
@@ -438,11 +494,204 @@ class SequenceRegressor(_RecurrentModel):
 
     @classmethod
     def _from_config(cls, c):
-        return cls(c["input_dim"], c["hidden_size"], c["output_dim"], activation=c["activation"], cell=c["cell"],
-                   input_init=c["input_init"], recurrent_init=c["recurrent_init"],
-                   rng=np.random.default_rng(0), dtype=c["dtype"])
+        m = cls(c["input_dim"], c["hidden_size"], c["output_dim"], activation=c["activation"], cell=c["cell"],
+                input_init="lecun_normal", recurrent_init="lecun_normal",
+                rng=np.random.default_rng(0), dtype=c["dtype"])
+        m.input_init, m.recurrent_init = c["input_init"], c["recurrent_init"]
+        return m
+
+
+# --------------------------------------------------------------------------
+# Checkpoint files: written atomically, read only after every header is checked
+# --------------------------------------------------------------------------
+
+
+class CheckpointError(ValueError):
+    """A file that is not a loadable rnnlab checkpoint; the message names the file and what is wrong."""
+
+
+INITIALISERS = ("lecun_normal", "lecun_uniform", "orthogonal", "identity")
+MAX_DIM = 1 << 20  # any one size in a config (V, E, H, D, O)
+MAX_PARAMS = 100_000_000  # 800 MB of float64: far beyond a course model, far below a hostile claim
+MAX_CONFIG_BYTES = 1 << 22
+
+
+def _checkpoint_path(where, path):
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{where}: path must be a str or a path, got {type(path).__name__}")
+    path = Path(path)
+    return path if path.name.endswith(".npz") else path.with_name(path.name + ".npz")
+
+
+def _atomic_write(path, write):
+    """Call write(fileobj) on a temporary file beside ``path``, then rename it to ``path``."""
+    # os.open with mode 0o666, not tempfile.mkstemp (0o600): the checkpoint gets the
+    # same permissions (after the umask) as any file the user writes
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half of one
+    except BaseException:  # also KeyboardInterrupt: never leave the temporary file behind
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+def _npy_header(zf, info, path):
+    """(shape, dtype, fortran_order, data offset) of one .npy entry, without reading its data."""
+    with zf.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise CheckpointError(f"load: {path} is not a readable rnnlab checkpoint (.npz): "
+                                  f"entry {info.filename!r} has unsupported .npy version {version}")
+        return shape, dtype, fortran, f.tell()
+
+
+def _check_config(config, path):
+    """Every field load_model will use: types, allowed values, sizes.  Returns expected param shapes."""
+    def bad(msg):
+        return CheckpointError(f"load: {path} has an invalid config: {msg}")
+
+    if not isinstance(config, dict):
+        raise bad(f"expected a JSON object, got {type(config).__name__}")
+    if config.get("format") != FORMAT_VERSION:
+        raise CheckpointError(f"load: {path} has checkpoint format {config.get('format')!r}, expected {FORMAT_VERSION}")
+    cls = config.get("class")
+    if cls not in ("SequenceModel", "SequenceRegressor"):
+        raise CheckpointError(f"load: {path} holds an unknown model class {cls!r}")
+    dims = ("vocab_size", "hidden_size", "embed_dim") if cls == "SequenceModel" else (
+        "input_dim", "hidden_size", "output_dim")
+    for key in dims:
+        v = config.get(key)
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_DIM:
+            raise bad(f"{key} must be an int in [1, {MAX_DIM}], got {v!r}")
+    from .cells import CELLS
+    from .layers import ACTIVATIONS
+
+    choices = {"cell": sorted(CELLS), "activation": sorted(ACTIVATIONS), "input_init": INITIALISERS,
+               "recurrent_init": INITIALISERS, "dtype": ("float32", "float64")}
+    for key, allowed in choices.items():
+        if not isinstance(config.get(key), str) or config[key] not in allowed:
+            raise bad(f"{key} must be one of {list(allowed)}, got {config.get(key)!r}")
+    G, H = CELLS[config["cell"]].gates, config["hidden_size"]
+    if cls == "SequenceModel":
+        V, E = config["vocab_size"], config["embed_dim"]
+        vocab = config.get("vocab")
+        if vocab is not None:
+            if not isinstance(vocab, list) or len(vocab) != V:
+                raise bad(f"vocab must be null or a list of vocab_size = {V} symbols, got "
+                          f"{type(vocab).__name__}" + (f" of length {len(vocab)}" if isinstance(vocab, list) else ""))
+            try:
+                Vocab(vocab)
+            except (TypeError, ValueError) as e:
+                raise bad(f"vocab: {e}") from None
+        shapes = {"W_embed": (V, E), "Wx": (E, G * H)}
+    else:
+        D, V = config["input_dim"], config["output_dim"]
+        shapes = {"Wx": (D, G * H)}
+    shapes.update({"Wh": (H, G * H), "b": (G * H,)})
+    shapes.update({name: (H,) for name in CELLS[config["cell"]].extra_params})
+    shapes.update({"W_out": (H, V), "b_out": (V,)})
+    total = sum(int(np.prod(s)) for s in shapes.values())
+    if total > MAX_PARAMS:
+        raise bad(f"it describes {total:,} parameters, more than the limit of {MAX_PARAMS:,}")
+    return shapes
+
+
+def _read_checkpoint(path):
+    """(config, params) from a checkpoint file, every check done before any parameter is read."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile) as e:
+        raise CheckpointError(f"load: {path} is not a readable rnnlab checkpoint (.npz): {e}") from None
+    with zf:
+        infos = zf.infolist()
+        names = [i.filename for i in infos]
+        if len(set(names)) != len(names):
+            raise CheckpointError(f"load: {path} holds the same entry twice; it was not written by rnnlab's save()")
+        entries = {i.filename: i for i in infos}
+        if "config.npy" not in entries:
+            raise CheckpointError(f"load: {path} has no 'config' entry; it was not written by rnnlab's save()")
+        # config: a short 0-d unicode array, checked before its text is read
+        info = entries["config.npy"]
+        shape, dtype, _, offset = _npy_header(zf, info, path)
+        if (shape != () or dtype.kind != "U" or info.file_size > MAX_CONFIG_BYTES
+                or info.file_size != offset + dtype.itemsize):
+            raise CheckpointError(f"load: {path} has a corrupt config (a {dtype} array of shape {shape}, "
+                                  f"{info.file_size} bytes; expected one short string)")
+        with zf.open(info) as f:
+            text = str(np.lib.format.read_array(f, allow_pickle=False))
+        try:
+            config = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as e:
+            raise CheckpointError(f"load: {path} has a corrupt config ({type(e).__name__}: {e})") from None
+        shapes = _check_config(config, path)
+        dtype = np.dtype(config["dtype"])
+        expected = {f"param/{k}.npy" for k in shapes}
+        extra = sorted(set(entries) - expected - {"config.npy"})
+        if extra:
+            raise CheckpointError(f"load: {path} has unexpected entries {extra[:5]}; it was not written by rnnlab's save()")
+        # every header against the config BEFORE any data is read or allocated
+        for k, want in shapes.items():
+            info = entries.get(f"param/{k}.npy")
+            if info is None:
+                raise CheckpointError(f"load: {path} is missing parameter {k!r}")
+            got_shape, got_dtype, _, offset = _npy_header(zf, info, path)
+            if got_shape != want or got_dtype != dtype:
+                raise CheckpointError(
+                    f"load: parameter {k!r} in {path} has shape {got_shape} dtype {got_dtype}, "
+                    f"the configuration needs {want} {dtype}"
+                )
+            if info.file_size != offset + int(np.prod(want)) * dtype.itemsize:
+                raise CheckpointError(f"load: parameter {k!r} in {path} holds {info.file_size - offset} bytes of data, "
+                                      f"its header needs {int(np.prod(want)) * dtype.itemsize}")
+        params = {}
+        for k in shapes:
+            with zf.open(entries[f"param/{k}.npy"]) as f:
+                a = np.ascontiguousarray(np.lib.format.read_array(f, allow_pickle=False))
+            if not np.all(np.isfinite(a)):
+                raise CheckpointError(f"load: parameter {k!r} in {path} holds nan or inf")
+            params[k] = a
+    return config, params
 
 
 def load_model(path):
-    """Load a SequenceModel or SequenceRegressor saved with ``model.save(path)``."""
-    return _RecurrentModel.load(path)
+    """Load a SequenceModel or SequenceRegressor saved with ``model.save(path)``.
+
+    ``path`` may omit the ``.npz`` that ``save`` appends.  Every way a file can be
+    broken (not a zip, truncated, missing or extra entries, a config that is not
+    valid or describes absurd sizes, arrays whose headers disagree with it, nan
+    weights) raises ``CheckpointError`` (a ValueError) naming the file and the
+    problem; the config and every array header are checked before anything is
+    allocated, and no pickle is ever loaded.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"load_model: path must be a str or a path, got {type(path).__name__}")
+    path = Path(path)
+    if not path.exists() and not path.name.endswith(".npz") and path.with_name(path.name + ".npz").exists():
+        path = path.with_name(path.name + ".npz")  # what save(path) wrote
+    if not path.is_file():
+        raise CheckpointError(f"load: {path} is not a readable rnnlab checkpoint (.npz): "
+                              f"{'it is a directory' if path.is_dir() else 'no such file'}")
+    try:
+        config, params = _read_checkpoint(path)
+    except CheckpointError:
+        raise
+    except (OSError, ValueError, EOFError, KeyError, RuntimeError, zipfile.BadZipFile, zlib.error,
+            NotImplementedError, MemoryError) as e:  # e.g. a bad CRC, a damaged compressed entry
+        raise CheckpointError(f"load: {path} is not a readable rnnlab checkpoint (.npz): "
+                              f"{type(e).__name__}: {e}") from None
+    cls = SequenceModel if config["class"] == "SequenceModel" else SequenceRegressor
+    model = cls._from_config(config)
+    if {k: v.shape for k, v in model.params.items()} != {k: v.shape for k, v in params.items()}:
+        raise CheckpointError(f"load: {path}: the parameters {sorted(params)} do not fit a {cls.__name__}")
+    model.params = {k: params[k] for k in model.params}
+    return model

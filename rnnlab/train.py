@@ -12,10 +12,11 @@ from tqdm.auto import tqdm
 
 from .cells import state_batch_size
 from .optim import Adam, clip_grad_norm, global_norm
+from .validation import check_int, check_real
 
 
 class TrainingDiverged(FloatingPointError):
-    """Raised when the loss or a gradient becomes NaN or infinite; ``.history`` holds the run so far."""
+    """Raised when the loss runs away (NaN, infinite, or far above where it started); ``.history`` holds the run so far."""
 
     def __init__(self, message, history):
         super().__init__(message)
@@ -39,6 +40,7 @@ class History:
 
     def smoothed(self, window=20):
         """Running mean of the training loss over ``window`` steps: (steps,) array."""
+        window = check_int("History.smoothed", "window", window, minimum=1)
         x = np.asarray(self.losses, dtype=float)
         if len(x) == 0:
             return x
@@ -69,9 +71,49 @@ def _as_epoch_iterable(batches):
     return batches
 
 
+def _pair(where, item):
+    """One batch as (x, y); anything else is named instead of failing to unpack."""
+    if not (isinstance(item, (tuple, list)) and len(item) == 2):
+        what = f"{type(item).__name__}" + (f" of length {len(item)}" if isinstance(item, (tuple, list)) else "")
+        raise TypeError(f"{where}: every batch must be a pair (x, y), got {what}")
+    return item
+
+
+def _check_train_args(model, optimizer, epochs, max_steps, clip_norm, callbacks, val_fn, val_every,
+                      time_limit, diverge_factor):
+    """Every argument of train, checked before the first forward pass."""
+    where = "train"
+    if not (isinstance(getattr(model, "params", None), dict) and callable(getattr(model, "loss", None))):
+        raise TypeError(f"{where}: model must have a params dict and a loss(x, y, state0) method "
+                        f"(a SequenceModel or SequenceRegressor), got {type(model).__name__}")
+    if isinstance(optimizer, type):
+        raise TypeError(f"{where}: optimizer must be an optimiser object, got the class {optimizer.__name__}; "
+                        f"create one, e.g. {optimizer.__name__}(lr=1e-2)")
+    if optimizer is not None and not callable(getattr(optimizer, "step", None)):
+        hint = (f"; build one with make_optimizer({optimizer!r}, lr) or e.g. Adam(lr=1e-2)"
+                if isinstance(optimizer, str) else "")
+        raise TypeError(f"{where}: optimizer must be an optimiser object with a step(params, grads) method "
+                        f"(SGD, Momentum, Adagrad, Adam), got {type(optimizer).__name__} {optimizer!r}{hint}")
+    check_int(where, "epochs", epochs, minimum=1)
+    check_int(where, "max_steps", max_steps, minimum=0, allow_none=True)
+    if clip_norm is not None:
+        try:
+            check_real(where, "clip_norm", clip_norm, low=0)
+        except ValueError as e:
+            raise ValueError(f"{e} (use clip_norm=None for no clipping)") from None
+    for cb in callbacks:
+        if not callable(cb):
+            raise TypeError(f"{where}: every callback must be a function cb(info), got {type(cb).__name__} {cb!r}")
+    if val_fn is not None and not callable(val_fn):
+        raise TypeError(f"{where}: val_fn must be a function val_fn(model) -> float, got {type(val_fn).__name__}")
+    check_int(where, "val_every", val_every, minimum=1, allow_none=True)
+    check_real(where, "time_limit", time_limit, low=0, allow_none=True)
+    check_real(where, "diverge_factor", diverge_factor, low=1, allow_none=True)
+
+
 def train(model, batches, optimizer=None, *, epochs=1, max_steps=None, clip_norm=5.0,
           carry_state=True, callbacks=(), val_fn=None, val_every=None, progress=True,
-          time_limit=None, desc="training"):
+          time_limit=None, desc="training", diverge_factor=10.0):
     """Train ``model`` on ``batches`` and return a History.
 
     Args:
@@ -89,15 +131,27 @@ def train(model, batches, optimizer=None, *, epochs=1, max_steps=None, clip_norm
         val_fn: function ``val_fn(model) -> float`` evaluated every ``val_every`` steps and at the end
         progress: show a tqdm progress bar
         time_limit: stop after this many seconds (None: no limit)
+        diverge_factor: stop when the loss exceeds diverge_factor times its reference,
+            the larger of the first step's loss and ln V (the loss of guessing uniformly
+            among V symbols; 1 for a model without a vocabulary).  None: only stop on nan/inf.
 
     Raises:
-        TrainingDiverged: the loss or gradient norm became NaN/inf; the message names the step
+        TrainingDiverged: the loss or gradient norm became nan/inf, or the loss grew past
+            diverge_factor x its reference; the message names the step and what to change.
+            The update computed from that step is never applied.
     """
+    if callable(callbacks):
+        callbacks = (callbacks,)
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"train: callbacks must be a function or a list of functions, got {type(callbacks).__name__}")
+    _check_train_args(model, optimizer, epochs, max_steps, clip_norm, callbacks, val_fn, val_every,
+                      time_limit, diverge_factor)
     _as_epoch_iterable(batches)
     if optimizer is None:
         optimizer = Adam(lr=1e-2)
-    if callable(callbacks):
-        callbacks = (callbacks,)
+    V = getattr(model, "vocab_size", None)
+    floor = math.log(V) if isinstance(V, int) and V > 1 else 1.0
+    limit = None  # set from the first step's loss
     history = History()
     per_epoch = len(batches) if hasattr(batches, "__len__") else None
     total = None
@@ -111,19 +165,29 @@ def train(model, batches, optimizer=None, *, epochs=1, max_steps=None, clip_norm
     try:
         for epoch in range(epochs):
             state = None
-            for x, y in batches:
+            for item in batches:
+                x, y = _pair("train", item)
                 if max_steps is not None and step >= max_steps:
                     break
                 if not carry_state or (state is not None and state_batch_size(state) != len(x)):
                     state = None
                 loss, grads, state = model.loss(x, y, state)
                 norm = global_norm(grads)
+                if limit is None and diverge_factor is not None and math.isfinite(loss):
+                    reference = max(loss, floor)
+                    limit = diverge_factor * reference
+                problem = None
                 if not (math.isfinite(loss) and math.isfinite(norm)):
                     bad = "loss" if not math.isfinite(loss) else "gradient norm"
-                    value = loss if bad == "loss" else norm
+                    problem = f"the {bad} is {loss if bad == 'loss' else norm}"
+                elif limit is not None and loss > limit:
+                    problem = (f"the loss is {loss:.4g}, more than {diverge_factor:g} x its reference "
+                               f"{reference:.4g} (the larger of the first loss and "
+                               f"{'ln V' if floor != 1.0 else '1'}), so it is running away")
+                if problem:
                     lr = getattr(optimizer, "lr", "?")
                     raise TrainingDiverged(
-                        f"Training diverged at step {step + 1} (epoch {epoch + 1}): the {bad} is {value}. "
+                        f"Training diverged at step {step + 1} (epoch {epoch + 1}): {problem}. "
                         f"The parameters were not updated with it. Try a lower learning rate "
                         f"(now {lr}; e.g. {lr / 10 if isinstance(lr, float) else 'a tenth'})"
                         + (" or gradient clipping (clip_norm=5)." if clip_norm is None
@@ -165,7 +229,8 @@ def train(model, batches, optimizer=None, *, epochs=1, max_steps=None, clip_norm
 def evaluate(model, batches, carry_state=True):
     """Mean loss over all (x, y) in ``batches`` without updating anything (weighted by positions)."""
     total, count, state = 0.0, 0, None
-    for x, y in batches:
+    for item in batches:
+        x, y = _pair("evaluate", item)
         if not carry_state or (state is not None and state_batch_size(state) != len(x)):
             state = None
         loss, state = model.eval_loss(x, y, state)

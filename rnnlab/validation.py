@@ -105,3 +105,61 @@ def check_cell_params(where: str, D: int, Wx, Wh, b, gates: int = 1) -> int:
     check_shape(where, "Wx", Wx, (D, gates * H), f"(D, {GH})")
     check_shape(where, "b", b, (gates * H,), f"({GH},)")
     return H
+
+
+def _type_name(value) -> str:
+    return type(value).__name__
+
+
+def check_real(where: str, name: str, value, *, low=None, low_inclusive=False, allow_none=False):
+    """A finite real number (int or float, never bool/str/array) above ``low``; returns it as float.
+
+    ``low=0`` asks for a positive number, ``low=0, low_inclusive=True`` for a non-negative one.
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{where}: {name} must be a real number, got {_type_name(value)} {value!r}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise ValueError(f"{where}: {name} must be a finite number, got {value!r}")
+    if low is not None and (v < low if low_inclusive else v <= low):
+        if low == 0:
+            what = "non-negative" if low_inclusive else "positive"
+        else:
+            what = f"{'>=' if low_inclusive else '>'} {low}"
+        raise ValueError(f"{where}: {name} must be {what}, got {value!r}")
+    return v
+
+
+def check_fraction(where: str, name: str, value, *, closed_high=False) -> float:
+    """A real number in [0, 1) (or [0, 1] with closed_high), e.g. a momentum or a beta."""
+    v = check_real(where, name, value, low=0, low_inclusive=True)
+    if v > 1 or (v == 1 and not closed_high):
+        raise ValueError(f"{where}: {name} must be in [0, 1{']' if closed_high else ')'}, got {value!r}")
+    return v
+
+
+def check_int(where: str, name: str, value, *, minimum=None, maximum=None, allow_none=False):
+    """A Python or numpy integer (never bool, never a float such as 2.0) in [minimum, maximum]; returns int."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{where}: {name} must be an int, got {_type_name(value)} {value!r}")
+    v = int(value)
+    if minimum is not None and v < minimum:
+        raise ValueError(f"{where}: {name} must be >= {minimum}, got {v}")
+    if maximum is not None and v > maximum:
+        raise ValueError(f"{where}: {name} must be <= {maximum}, got {v}")
+    return v
+
+
+def check_axis(where: str, a: np.ndarray, axis) -> int:
+    """A valid axis of ``a`` along which ``a`` has at least one entry; returns it non-negative."""
+    axis = check_int(where, "axis", axis)
+    if not -a.ndim <= axis < a.ndim:
+        raise ValueError(f"{where}: axis must be in [{-a.ndim}, {a.ndim}) for an array of shape {a.shape}, got {axis}")
+    axis %= a.ndim
+    if a.shape[axis] == 0:
+        raise ValueError(f"{where}: axis {axis} of the input is empty (shape {a.shape}); there is nothing to normalise over")
+    return axis

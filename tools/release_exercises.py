@@ -11,7 +11,10 @@ For every source notebook (the instructor's copy, with solutions and stored outp
 - each ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` region is removed
   (nbgrader's ClearHiddenTests);
 - outputs and execution counts are cleared; nbgrader cell metadata is kept, so
-  ``nbgrader autograde`` can still find the graded cells.
+  ``nbgrader autograde`` can still find the graded cells;
+- cells are locked as nbgrader's LockCells does: solution cells cannot be deleted, check
+  (graded) cells and read-only cells can be neither deleted nor edited (JupyterLab honours
+  the ``deletable`` / ``editable`` cell metadata), so a student cannot drop a check cell.
 
 The release notebooks are generated, never edited by hand; tests/test_release.py
 checks that the committed ones match what this script writes.
@@ -57,6 +60,16 @@ def _replace_regions(source: str, begin: str, end: str, stub, where: str) -> str
     return "\n".join(out)
 
 
+def lock(cell):
+    """Set JupyterLab's deletable/editable cell metadata exactly as nbgrader's LockCells."""
+    nbg = cell.metadata.get("nbgrader", {})
+    if nbg.get("solution"):
+        cell.metadata["deletable"] = False
+    elif nbg.get("grade") or nbg.get("locked"):
+        cell.metadata["deletable"] = False
+        cell.metadata["editable"] = False
+
+
 def student_version(nb, name: str = "notebook"):
     """Return a new notebook: solutions stubbed, hidden tests removed, outputs cleared."""
     nb = nbformat.from_dict(nb)  # a deep copy
@@ -66,6 +79,7 @@ def student_version(nb, name: str = "notebook"):
         cell.source = _replace_regions(cell.source, BEGIN_SOLUTION, END_SOLUTION, stub, where)
         cell.source = _replace_regions(cell.source, BEGIN_HIDDEN, END_HIDDEN, [], where)
         cell.metadata.pop("execution", None)
+        lock(cell)
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
@@ -100,7 +114,7 @@ def main(argv=None):
             want = student_version(nbformat.read(path, as_version=4))
             target = args.out / path.parent.name / path.name
             have = nbformat.read(target, as_version=4) if target.exists() else None
-            if have is None or [c.source for c in have.cells] != [c.source for c in want.cells]:
+            if have is None or nbformat.writes(have) != nbformat.writes(want):
                 stale.append(str(target))
         if stale:
             print("out of date (run python tools/release_exercises.py):\n  " + "\n  ".join(stale))

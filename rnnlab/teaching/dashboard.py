@@ -30,6 +30,34 @@ from .tasks import delay_memory_curve, nats_to_bits
 from ..train import History, TrainingDiverged, evaluate, train
 
 # --------------------------------------------------------------------------
+# Layout shared by the widgets with controls on the left and a plot on the right
+# --------------------------------------------------------------------------
+
+CONTROLS_WIDTH = "390px"
+
+
+def beside_plot(controls, plot):
+    """HBox of a controls column and a plot Image, the image at its drawn aspect ratio.
+
+    A flex row stretches its children to the tallest one (the controls column), which
+    would display the PNG taller than drawn; top-aligned, height auto and
+    object-fit contain keep it as drawn.
+    """
+    plot.layout.height = "auto"
+    plot.layout.object_fit = "contain"
+    plot.layout.align_self = "flex-start"
+    return widgets.HBox([controls, plot], layout=widgets.Layout(align_items="flex-start"))
+
+
+def _two_lines(first, second, title=""):
+    # nowrap + ellipsis: a long error message is cut on screen (whole in its tooltip)
+    # rather than wrapping and pushing the plot
+    line = "white-space: nowrap; overflow: hidden; text-overflow: ellipsis"
+    tip = f" title='{html.escape(title, quote=True)}'" if title else ""
+    return f"<div style='{line}'{tip}>{first}</div><div style='{line}'>{second}</div>"
+
+
+# --------------------------------------------------------------------------
 # Training dashboard
 # --------------------------------------------------------------------------
 
@@ -83,8 +111,9 @@ class TrainingDashboard:
         self._thread, self._stop = None, threading.Event()
         self.error = None
 
-        style = {"description_width": "110px"}
-        lay = widgets.Layout(width="340px")
+        # Labels wide enough for the longest ("clip norm (0: off)") at JupyterLab's font: never cut off.
+        style = {"description_width": "140px"}
+        lay = widgets.Layout(width=CONTROLS_WIDTH)
         sizes = sorted({16, 32, 64, 128, 256, 512, s["hidden_size"]})
         self.hidden = widgets.Dropdown(options=sizes, value=s["hidden_size"], description="hidden size H", style=style, layout=lay)
         self.seq_len = widgets.IntSlider(value=s["seq_len"], min=5, max=200, step=5, description="sequence length T", style=style, layout=lay)
@@ -102,8 +131,11 @@ class TrainingDashboard:
         self.start_button = widgets.Button(description="Start", button_style="success", icon="play")
         self.stop_button = widgets.Button(description="Stop", button_style="danger", icon="stop", disabled=True)
         self.reset_button = widgets.Button(description="New model", icon="refresh")
-        self.progress = widgets.IntProgress(value=0, min=0, max=s["steps"], description="progress", style=style)
-        self.status = widgets.HTML(value=self._describe())
+        self.progress = widgets.IntProgress(value=0, min=0, max=s["steps"], description="progress", style=style,
+                                            layout=lay)
+        # Two fixed lines (see _describe) in the controls' width: the status never wraps or
+        # widens the column, so the plot beside it never moves.
+        self.status = widgets.HTML(value=self._describe(), layout=lay)
         self.live = LivePlot(every=plot_every, bits=True, baseline=baseline_bits, baseline_label="unigram baseline",
                              title="character model")
         self.plot = self.live.image
@@ -115,8 +147,9 @@ class TrainingDashboard:
         controls = widgets.VBox([self.hidden, self.activation, self.seq_len, self.batch, self.lr, self.optimizer,
                                  self.clip, self.steps,
                                  widgets.HBox([self.start_button, self.stop_button, self.reset_button]),
-                                 self.progress, self.status])
-        self.widget = widgets.HBox([controls, self.plot])
+                                 self.progress, self.status],
+                               layout=widgets.Layout(width=CONTROLS_WIDTH, flex="0 0 auto"))
+        self.widget = beside_plot(controls, self.plot)
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -129,16 +162,26 @@ class TrainingDashboard:
     def running(self):
         return self._thread is not None and self._thread.is_alive()
 
-    def _describe(self, extra=""):
+    def _describe(self, state="", run=None, title=""):
+        """The status text: two lines, always (so its height never changes).
+
+        Line 1: model, steps taken (including the steps of a run still going) and ``state``
+        ("training...", "stopped", an error).  Line 2: the latest train / validation loss.
+        run: the History of the run in progress (None: no run going).
+        """
         if self.model is None:
-            return f"<i>no model yet: press Start</i>{extra}"
-        h = self.history
-        parts = [f"H = {self.model.hidden_size}, {self.model.activation}", f"{h.steps} steps"]
+            return _two_lines("<i>no model yet: press Start</i>", "&nbsp;")
+        h = self.history if run is None else concat_histories(self.history, run)
+        first = f"H = {self.model.hidden_size}, {self.model.activation}; {h.steps} steps"
+        if state:
+            first += f" &mdash; {state}"
+        losses = []
         if h.losses:
-            parts.append(f"train {nats_to_bits(float(np.mean(h.losses[-20:]))):.3f} bits/char")
+            losses.append(f"train {nats_to_bits(float(np.mean(h.losses[-20:]))):.3f}")
         if h.val_losses:
-            parts.append(f"validation {nats_to_bits(h.val_losses[-1]):.3f} bits/char")
-        return "; ".join(parts) + extra
+            losses.append(f"validation {nats_to_bits(h.val_losses[-1]):.3f}")
+        second = "; ".join(losses) + " bits/char" if losses else "&nbsp;"
+        return _two_lines(first, second, title)
 
     def _needs_new_model(self):
         return (self.model is None or self.model.hidden_size != self.hidden.value
@@ -182,13 +225,14 @@ class TrainingDashboard:
         self.start_button.disabled, self.stop_button.disabled = True, False
         for w in (self.hidden, self.activation, self.reset_button):
             w.disabled = True
-        self.status.value = self._describe(" &mdash; <b>training...</b>")
+        self.status.value = self._describe("<b>training...</b>")
         self._thread = threading.Thread(target=self._run, args=(batches, clip, self.steps.value), daemon=True)
         self._thread.start()
 
     def _on_step(self, info):
         if info.step % 5 == 0 or info.step == 1:
             self.progress.value = info.step
+            self.status.value = self._describe("<b>training...</b>", run=info.history)
         return self._stop.is_set()  # True stops train() after this step
 
     def _run(self, batches, clip, steps):
@@ -207,10 +251,10 @@ class TrainingDashboard:
                 self.live.previous = None
                 self.live.update(self.history)
                 self.progress.value = run.steps
-            note = " &mdash; stopped" if run is not None and run.stopped_early else " &mdash; done"
+            note = "stopped" if run is not None and run.stopped_early else "done"
             if self.error:
-                note = f" &mdash; <b style='color:#c00'>{html.escape(self.error)}</b>"
-            self.status.value = self._describe(note)
+                note = f"<b style='color:#c00'>{html.escape(self.error)}</b>"
+            self.status.value = self._describe(note, title=self.error or "")
             self.start_button.disabled, self.stop_button.disabled = False, True
             for w in (self.hidden, self.activation, self.reset_button):
                 w.disabled = False
@@ -244,10 +288,12 @@ class SamplerWidget:
 
     def __init__(self, model, prime="The ", length=300, temperature=0.8, seed=0):
         self._get_model = model if callable(model) else (lambda: model)
-        self.prime = widgets.Text(value=prime, description="prime text")
-        self.length = widgets.IntSlider(value=length, min=10, max=1000, step=10, description="length")
-        self.temperature = widgets.FloatSlider(value=temperature, min=0.0, max=2.0, step=0.05, description="temperature")
-        self.seed = widgets.IntText(value=seed, description="seed")
+        style = {"description_width": "initial"}    # the label's own width: never "temperat..."
+        self.prime = widgets.Text(value=prime, description="prime text", style=style)
+        self.length = widgets.IntSlider(value=length, min=10, max=1000, step=10, description="length", style=style)
+        self.temperature = widgets.FloatSlider(value=temperature, min=0.0, max=2.0, step=0.05, description="temperature",
+                                               style=style)
+        self.seed = widgets.IntText(value=seed, description="seed", style=style)
         self.button = widgets.Button(description="New seed", icon="random")
         self.output = widgets.HTML()
         self.text = ""
@@ -308,7 +354,7 @@ class DelayMemoryWidget:
     """
 
     def __init__(self, k_max=6, hidden_size=32, steps=200, recurrent_init="orthogonal", clip_norm=0.0, seed=0):
-        style = {"description_width": "120px"}
+        style = {"description_width": "140px"}
         self.k_max = widgets.IntSlider(value=k_max, min=1, max=12, description="largest delay k", style=style)
         self.hidden = widgets.Dropdown(options=[8, 16, 32, 64, 128], value=hidden_size, description="hidden size H", style=style)
         self.steps = widgets.IntSlider(value=steps, min=50, max=2000, step=50, description="training steps", style=style)
@@ -324,10 +370,11 @@ class DelayMemoryWidget:
         self.runs = []
         self.train_button.on_click(lambda _: self.run())
         self.clear_button.on_click(lambda _: self.clear())
-        self.widget = widgets.HBox([
+        self.widget = beside_plot(
             widgets.VBox([self.k_max, self.hidden, self.steps, self.init, self.clip,
-                          widgets.HBox([self.train_button, self.clear_button]), self.status]),
-            self.plot])
+                          widgets.HBox([self.train_button, self.clear_button]), self.status],
+                         layout=widgets.Layout(width=CONTROLS_WIDTH, flex="0 0 auto")),
+            self.plot)
         self._redraw()
 
     def _ipython_display_(self):

@@ -66,6 +66,25 @@ def one_unit_trajectory(w_x=1.0, w_h=0.8, b=0.0, activation="tanh", T=30, input_
     return x, h[0, :, 0]
 
 
+def _term(value, symbol, first=False):
+    """One term of a sum as it is written by hand: "0.80 h_(t-1)", "+ 0.80 h_(t-1)", "- 1.50"."""
+    sign = "-" if value < 0 else "+"
+    body = f"{abs(value):.2f}" + (f" {symbol}" if symbol else "")
+    if first:
+        return ("-" if value < 0 else "") + body
+    return f"{sign} {body}"
+
+
+def one_unit_equation(w_x, w_h, b):
+    """The one-unit step with its numbers, signs merged: 'h_t = f(1.00 x_t + 0.80 h_(t-1) - 1.50)'."""
+    return (f"h_t = f({_term(w_x, 'x_t', first=True)} {_term(w_h, 'h_(t-1)')} {_term(b, '')})")
+
+
+def format_number(value):
+    """A number in at most 4 significant digits: 0.7616, 0.001526, 1.355e+18 (never 19 digits)."""
+    return f"{value:.4g}"
+
+
 def _png(fig):
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=fig.dpi)
@@ -86,14 +105,15 @@ def plot_one_unit(w_x=1.0, w_h=0.8, b=0.0, activation="tanh", T=30, input_kind="
     ax_h.axhline(0, color="#999999", lw=0.8)
     ax_h.set_ylabel("$h_t$")
     ax_h.set_xlabel("time step t")
-    ax_x.set_title(f"{activation}:  h_t = f({w_x:.2f} x_t + {w_h:.2f} h_(t-1) + {b:.2f})", fontsize=10)
+    ax_x.set_title(f"{activation}:  {one_unit_equation(w_x, w_h, b)}", fontsize=10)
     fig.tight_layout()
     return fig
 
 
 def _one_unit_summary(w_x, w_h, b, activation, T, input_kind):
     x, h = one_unit_trajectory(w_x, w_h, b, activation, T, input_kind)
-    return (f"h_1 = {h[0]:.4f}, h_T = {h[-1]:.4f}, max |h_t| = {np.abs(h).max():.4g}  "
+    return (f"h_1 = {format_number(h[0])}, h_T = {format_number(h[-1])}, "
+            f"max |h_t| = {format_number(np.abs(h).max())}  "
             f"(T = {T}, {input_kind} input)")
 
 
@@ -209,14 +229,21 @@ def plot_gradient_flow(spectral_radius=1.0, activation="tanh", T=50, truncate=No
     fig = Figure(figsize=(7.5, 3.4), dpi=90)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    positive = np.where(norms > 0, norms, np.nan)  # log axis: an exact 0 (dead relu) is not drawn
-    ax.semilogy(t, positive, "o-", ms=3, lw=1.4, color="#c0392b")
-    ax.set_xlabel("time step t  (the loss reads h_T)")
-    ax.set_ylabel("||dL/dh_t||")
     title = f"{activation}, spectral radius of Wh = {spectral_radius:.2f}, T = {T}"
     if truncate:
+        # the full-BPTT curve underneath, so both share one axis and the lost part is visible
+        full = gradient_norms_over_time(spectral_radius, activation, T, H, None, seed)
+        ax.semilogy(t, np.where(full > 0, full, np.nan), "o-", ms=3, lw=1.2, color="#999999",
+                    label="full BPTT", zorder=2)
         title += f", truncated after {truncate} steps"
         ax.axvspan(0.5, T - truncate + 0.5, color="#eeeeee", zorder=0)
+    positive = np.where(norms > 0, norms, np.nan)  # log axis: an exact 0 (dead relu) is not drawn
+    ax.semilogy(t, positive, "o-", ms=3, lw=1.4, color="#c0392b", zorder=3,
+                label=f"truncated BPTT (k = {truncate})" if truncate else "full BPTT")
+    ax.set_xlabel("time step t  (the loss reads h_T)")
+    ax.set_ylabel("||dL/dh_t||")
+    if truncate:
+        ax.legend(loc="lower right", fontsize=9)
     ax.set_title(title, fontsize=10)
     ax.set_xlim(0.5, T + 0.5)
     ax.grid(True, which="major", alpha=0.4)

@@ -53,10 +53,13 @@ class GatedDelayWidget:
         self.results = {}
         self.train_button.on_click(lambda _: self.run())
         self.task.observe(self._task_changed, names="value")
-        self.widget = widgets.HBox([
+        from .dashboard import CONTROLS_WIDTH, beside_plot
+
+        self.widget = beside_plot(
             widgets.VBox([self.task, self.k_max, self.k_step, self.hidden, self.steps, self.cells,
-                          self.train_button, self.status]),
-            self.plot])
+                          self.train_button, self.status],
+                         layout=widgets.Layout(width=CONTROLS_WIDTH, flex="0 0 auto")),
+            self.plot)
         self._redraw()
 
     def _ipython_display_(self):

@@ -92,6 +92,54 @@ def shifted_sequences(n, rng, k=1, length=26, V=26):
     return x, (x + k) % V
 
 
+def seed003_torch_recipe(x, y, lr=1e-3, max_steps=10, *, stop_at_100=False, hidden_size=128, seed=42):
+    """Seed 003's PyTorch model and training loop, unchanged except for the step count and lr.
+
+    The model is ``nn.RNN(26, hidden_size)`` on one-hot letters with a linear read-out, trained
+    by full-batch Adam on the mean cross-entropy (PyTorch is imported here, only when called).
+
+    Args:
+        x, y: (N, T) int letters 0..25 (e.g. ``alphabet_ids()``)
+        lr: Adam learning rate;  max_steps: optimiser steps
+        stop_at_100: stop at the first step after which every letter of (x, y) is predicted right
+        hidden_size: H of nn.RNN;  seed: torch.manual_seed before building the model
+
+    Returns:
+        net (a callable: (N, T, 26) one-hot float tensor -> (N, T, 26) scores), the last loss (float),
+        the accuracy on (x, y) after the last step (float), the number of steps taken (int)
+    """
+    import torch
+
+    _check_xy("seed003_torch_recipe", np.asarray(x), np.asarray(y), 26)
+
+    class AlphabetRNN(torch.nn.Module):          # the seed's model
+        def __init__(self):
+            super().__init__()
+            self.rnn = torch.nn.RNN(26, hidden_size, batch_first=True)
+            self.fc = torch.nn.Linear(hidden_size, 26)
+
+        def forward(self, X):
+            return self.fc(self.rnn(X)[0])
+
+    X = torch.eye(26)[torch.from_numpy(np.asarray(x))]     # one-hot, (N, T, 26)
+    Y = torch.from_numpy(np.asarray(y))
+    torch.manual_seed(seed)
+    net = AlphabetRNN()
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    step, loss, acc = 0, float("nan"), 0.0
+    for step in range(1, max_steps + 1):
+        opt.zero_grad()
+        loss_t = torch.nn.functional.cross_entropy(net(X).reshape(-1, 26), Y.reshape(-1))
+        loss_t.backward()
+        opt.step()
+        loss = loss_t.item()
+        with torch.no_grad():
+            acc = (net(X).argmax(-1) == Y).float().mean().item()
+        if stop_at_100 and acc == 1.0:
+            break
+    return net, loss, acc, step
+
+
 # --------------------------------------------------------------------------
 # Delayed recall: a task that needs memory
 # --------------------------------------------------------------------------

@@ -17,7 +17,9 @@ Environment variables:
                                   test-artifacts/screenshots/<notebook stem>.png
   RNNLAB_CHROMIUM=/path           another Chromium binary (default /usr/bin/chromium)
 
-The served notebooks are temporary copies, so JupyterLab never rewrites the committed files.
+JupyterLab is started exactly as `make lab` starts it (tools/start_lab.py: the repository as
+the server's root, notebooks/ opened) plus test-only flags (port, token, temporary config).
+Autosave is off and nothing is saved; the test asserts the committed notebooks are unchanged.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import platform
 import re
 import shutil
 import signal
@@ -196,6 +199,10 @@ class LabServer:
     runtime_dir: Path
     log: Path
     kernel_ports: set[int] = field(default_factory=set)
+    log_text: str = ""      # the whole server log, kept after the temporary folder is gone
+
+    def log_now(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else self.log_text
 
     def api(self, path: str, method: str = "GET"):
         req = urllib.request.Request(self.base + path, method=method)
@@ -217,21 +224,44 @@ class LabServer:
                 self.api(f"/api/sessions/{s['id']}", method="DELETE")
 
 
-def stage_notebooks(serve: Path, notebooks: list[Path]):
-    """Copy the notebooks (and folders they may read) so JupyterLab never writes the originals."""
-    for nb in notebooks:
-        dest = serve / nb.relative_to(ROOT)
-        if not dest.parent.exists():
-            shutil.copytree(nb.parent, dest.parent,
-                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    for name in ("data", "images"):
-        if (ROOT / name).is_dir() and not (serve / name).exists():
-            (serve / name).symlink_to(ROOT / name)
+def load_start_lab():
+    """tools/start_lab.py as a module: the command `make lab` runs."""
+    spec = importlib.util.spec_from_file_location("start_lab", ROOT / "tools" / "start_lab.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Test-only options added after `make lab`'s own: a free loopback port, no token, no browser.
+def lab_test_flags(port: int) -> list[str]:
+    return ["--no-browser", "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+            "--IdentityProvider.token="]
+
+
+def course_files() -> dict[Path, str]:
+    """sha256 of every notebook the server can open: the test must leave them as committed."""
+    import hashlib
+
+    files = [p for d in ("notebooks", "classroom", "tests/browser/fixtures") for p in (ROOT / d).rglob("*.ipynb")
+             if ".ipynb_checkpoints" not in p.parts]
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def checkpoint_dirs() -> set[Path]:
+    return {p for d in ("notebooks", "classroom", "tests") for p in (ROOT / d).rglob(".ipynb_checkpoints")}
 
 
 @contextlib.contextmanager
 def lab_server(notebooks: list[Path]):
-    """JupyterLab on a free loopback port, no token, temporary config; stopped on exit."""
+    """JupyterLab started as `make lab` starts it (tools/start_lab.py: the repository as root,
+    notebooks/ opened), plus test-only flags and temporary config; stopped on exit.
+
+    The committed notebooks are served in place: autosave is off, nothing is saved, and
+    the fixture checks afterwards that no notebook changed.  `notebooks` must lie in ROOT.
+    """
+    outside = [nb for nb in notebooks if ROOT not in nb.resolve().parents]
+    if outside:
+        raise ValueError(f"lab_server: notebooks must be inside {ROOT}, got {outside}")
     tmp = Path(tempfile.mkdtemp(prefix="rnnlab-browser-"))
     env = dict(os.environ)
     for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR",
@@ -242,20 +272,14 @@ def lab_server(notebooks: list[Path]):
     # The kernel must import this checkout's rnnlab.
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p])
     env.pop("JUPYTER_TOKEN", None)
-    serve = tmp / "serve"
-    serve.mkdir()
-    stage_notebooks(serve, notebooks)
+    checkpoints_before = checkpoint_dirs()
     port = free_port()
     log = tmp / "jupyterlab.log"
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
-           f"--port={port}", "--ServerApp.port_retries=0", "--IdentityProvider.token=",
-           f"--ServerApp.root_dir={serve}"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
+    cmd = load_start_lab().lab_command(lab_test_flags(port))
     with open(log, "wb") as log_file:
         proc = subprocess.Popen(cmd, env=env, stdout=log_file, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
-    server = LabServer(f"http://127.0.0.1:{port}", port, serve, proc,
+    server = LabServer(f"http://127.0.0.1:{port}", port, ROOT, proc,
                        Path(env["JUPYTER_RUNTIME_DIR"]), log)
     try:
         deadline = time.monotonic() + 90
@@ -271,6 +295,9 @@ def lab_server(notebooks: list[Path]):
         yield server
     finally:
         stop_server(server)
+        server.log_text = log.read_text(errors="replace") if log.exists() else ""
+        for p in checkpoint_dirs() - checkpoints_before:
+            shutil.rmtree(p, ignore_errors=True)    # made by JupyterLab on open
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -410,6 +437,50 @@ JS_CONTROLS = """([index, tag]) => {
 }"""
 
 
+# Layout of one cell's output: every shown image (drawn box vs the PNG's own size) and every
+# control label (text cut off when it needs more room than it has).
+JS_LAYOUT = """(index) => {
+  const area = document.querySelectorAll('.jp-Notebook .jp-Cell')[index].querySelector('.jp-Cell-outputArea');
+  if (!area) return {images: [], labels: []};
+  const shown = e => e.offsetParent !== null && e.clientWidth > 0;
+  return {
+    images: Array.from(area.querySelectorAll('img')).filter(shown).map(i => ({
+      w: i.clientWidth, h: i.clientHeight, nw: i.naturalWidth, nh: i.naturalHeight,
+      left: Math.round(i.getBoundingClientRect().left)})),
+    labels: Array.from(area.querySelectorAll('.widget-label')).filter(shown)
+      .filter(l => l.textContent.trim())
+      .map(l => ({text: l.textContent.trim(), sw: l.scrollWidth, cw: l.clientWidth})),
+  };
+}"""
+
+# The text of a cell's HTML widgets (status lines).
+JS_STATUS = """(index) => Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell')[index]
+  .querySelectorAll('.jp-Cell-outputArea .widget-html')).map(e => e.innerText).join(' | ')"""
+
+ASPECT_TOLERANCE = 0.03     # drawn width/height may differ from the PNG's by 3 %
+STATUS_TIMEOUT_S = 10.0     # a status counter must move within this while a run goes on
+
+
+def layout_problems(page, cell_index: int) -> list[tuple[str, str]]:
+    """(kind, message) for each stretched image and each cut-off control label in a cell."""
+    found = []
+    layout = page.evaluate(JS_LAYOUT, cell_index)
+    for img in layout["images"]:
+        if img["nw"] and img["nh"] and img["h"]:
+            drawn, own = img["w"] / img["h"], img["nw"] / img["nh"]
+            if abs(drawn / own - 1) > ASPECT_TOLERANCE:
+                found.append(("stretched-image", f"image drawn {img['w']}x{img['h']} px, its PNG is "
+                              f"{img['nw']}x{img['nh']} (aspect ratio off by {100 * abs(drawn / own - 1):.0f} %)"))
+    for label in layout["labels"]:
+        if label["sw"] > label["cw"] + 1:
+            found.append(("truncated-label", f"label {label['text']!r} needs {label['sw']} px, has {label['cw']}"))
+    return found
+
+
+def plot_lefts(page, cell_index: int) -> list[int]:
+    return [img["left"] for img in page.evaluate(JS_LAYOUT, cell_index)["images"]]
+
+
 def tracebacks(cells: list[dict]) -> dict[int, list[str]]:
     out = {}
     for i, c in enumerate(cells):
@@ -506,6 +577,18 @@ def stop_background_run(page, cell_index: int, submit: dict) -> str | None:
     cell = page.locator(".jp-Notebook .jp-Cell").nth(cell_index)
     stop = cell.locator("button.widget-button", has_text=re.compile(r"^\s*stop", re.IGNORECASE))
     if stop.count():
+        # A run long enough to need Stop must show its progress in words too: the status
+        # text changes while Start is still disabled.
+        status = page.evaluate(JS_STATUS, cell_index)
+        deadline = time.monotonic() + STATUS_TIMEOUT_S
+        while page.evaluate(JS_STATUS, cell_index) == status and not start_btn.is_enabled():
+            if time.monotonic() > deadline:
+                frozen = (f"[status-frozen] the status text stayed {status[:160]!r} for "
+                          f"{STATUS_TIMEOUT_S:.0f} s while the run went on")
+                break
+            time.sleep(0.2)
+        else:
+            frozen = None
         try:
             stop.first.click(timeout=CHANGE_TIMEOUT_S * 1000)
         except Exception as e:
@@ -514,10 +597,11 @@ def stop_background_run(page, cell_index: int, submit: dict) -> str | None:
         limit, why = CHANGE_TIMEOUT_S, "Stop did not end the background run"
     else:  # no Stop button: the run (e.g. a Train click) must end by itself
         limit, why = RUN_END_TIMEOUT_S, "the run did not end"
+        frozen = None
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if start_btn.is_enabled():
-            return None
+            return frozen
         time.sleep(0.2)
     return f"{why}: {submit['name']!r} still disabled after {limit:.0f} s"
 
@@ -591,6 +675,7 @@ def check_notebook(browser, server: LabServer, notebook: Path, screenshot: Path 
                     continue        # exercised with every setting below
                 wait_until_still(page)
                 before = page.evaluate(JS_SNAPSHOT, CONTROL_SELECTOR)
+                lefts_before = plot_lefts(page, i)
                 errors_before = tracebacks(page.evaluate(JS_CELLS))
                 try:
                     how = act(page, control)
@@ -618,14 +703,26 @@ def check_notebook(browser, server: LabServer, notebook: Path, screenshot: Path 
                 report.actions.append(f"cell {i}: {what} -> output changed in {changed[1]:.2f} s")
                 if submit is not None:  # a Start that launched a background run: Stop must end it
                     problem = stop_background_run(page, i, submit)
-                    if problem:
+                    if problem and problem.startswith("[status-frozen] "):
+                        report.add(i, "status-frozen", problem.split("] ", 1)[1])
+                    elif problem:
                         report.add(i, "not-operable", problem)
                     else:
                         report.actions.append(f"cell {i}: background run stopped, {submit['name']!r} enabled")
+                    wait_until_still(page)
+                    after = plot_lefts(page, i)
+                    if lefts_before and after and after[:len(lefts_before)] != lefts_before[:len(after)]:
+                        report.add(i, "plot-moved", f"plot moved sideways: x = {lefts_before} before {what}, "
+                                   f"{after} after the run ended")
                 for j, errs in tracebacks(page.evaluate(JS_CELLS)).items():
                     new = [e for e in errs if e not in errors_before.get(j, [])]
                     if new and j not in raises_ok:
                         report.add(j, "callback-error", f"after {what} in cell {i}: {first_lines(new[0])}")
+        # Layout after every control was used (runs ended, status lines at their longest):
+        # pictures at their drawn aspect ratio, no label cut off.
+        for i in report.widget_cells:
+            for kind, message in layout_problems(page, i):
+                report.add(i, kind, message)
         # "model not found" appears only after the widget manager gives up waiting, so
         # look for it last, after every control has been exercised.
         for i, c in enumerate(page.evaluate(JS_CELLS)):
@@ -674,6 +771,7 @@ def lab():
     require_browser()
     from playwright.sync_api import sync_playwright
 
+    committed = course_files()
     with lab_server(notebooks_to_test() + [DEMO, BROKEN]) as server:
         try:
             with sync_playwright() as pw:
@@ -685,6 +783,8 @@ def lab():
         finally:
             stop_server(server)
     assert_stopped(server)     # nothing left listening: the server and every kernel port
+    changed = [p.relative_to(ROOT).as_posix() for p, h in course_files().items() if committed.get(p) != h]
+    assert not changed, f"the browser test changed committed notebooks: {changed}"
 
 
 @pytest.mark.parametrize("notebook", notebooks_to_test(),
@@ -703,6 +803,69 @@ def test_widgets_work_in_jupyterlab(lab, notebook):
     copy_readme_screenshots(os.environ.get("RNNLAB_README_SCREENSHOTS"))
 
 
+def course_notebooks() -> list[Path]:
+    """Every notebook a student opens: the lessons and the classroom's."""
+    found = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "classroom").rglob("*.ipynb"))
+    return [p for p in found if ".ipynb_checkpoints" not in p.parts]
+
+
+# Every image in the open notebook (markdown diagrams and stored plot outputs).
+JS_IMAGES = """() => Array.from(document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) img'))
+  .map(i => ({src: (i.getAttribute('src') || '').slice(0, 80), complete: i.complete, nw: i.naturalWidth}))"""
+# JupyterLab marks a modified document's tab (and panel) with jp-mod-dirty.
+JS_DIRTY = """() => document.querySelectorAll('.lm-TabBar-tab.jp-mod-dirty, .jp-NotebookPanel.jp-mod-dirty').length"""
+SETTLE_S = 3.0      # after the kernel is idle: metadata updates (kernelspec, language_info) arrive by then
+
+
+def test_course_opens_clean_with_every_image(lab):
+    """Each notebook, opened as a student opens it via `make lab`: every <img> loaded
+    (naturalWidth > 0: ../images/... resolve from the server's root) and, once the kernel
+    has started and everything settled, the notebook is not marked modified."""
+    server, browser = lab
+    problems, seen = [], {}
+    for nb in course_notebooks():
+        relpath = nb.relative_to(ROOT).as_posix()
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        try:
+            open_notebook(page, server, relpath)
+            deadline = time.monotonic() + 30
+            while True:
+                images = page.evaluate(JS_IMAGES)
+                if all(i["complete"] for i in images) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.3)
+            time.sleep(SETTLE_S)
+            seen[relpath] = len(images)
+            for img in page.evaluate(JS_IMAGES):
+                if not (img["complete"] and img["nw"] > 0):
+                    problems.append(f"{relpath}: image did not load: {img['src']!r}")
+            if page.evaluate(JS_DIRTY):
+                # JupyterLab writes the kernel's language_info into the notebook; any difference
+                # (measured: a different Python version) marks it modified.
+                stored = read_nb(nb)["metadata"].get("language_info", {}).get("version")
+                why = "" if stored == platform.python_version() else (
+                    f": its stored language_info.version is {stored!r}, the kernel runs "
+                    f"{platform.python_version()}; store outputs with tools/run_notebooks.py under CI's Python")
+                problems.append(f"{relpath}: marked modified right after opening (no edit was made){why}")
+        finally:
+            page.close()
+            server.stop_sessions()
+    print("images per notebook:", seen)
+    assert sum(seen.values()) > 0, "no image found in any notebook: is the page rendered?"
+    assert not problems, "\n".join(problems)
+
+
+# A request the server answered 404: "[W ... ServerApp] 404 GET /files/images/x.png (...)"
+LOG_404 = re.compile(r"\b404 (GET|HEAD|POST|PUT|PATCH|DELETE) (\S+)")
+
+
+def test_server_logged_no_404(lab):
+    """Nothing any notebook, image or widget asked for was missing (runs after the tests above)."""
+    server, _ = lab
+    missing = sorted({m.group(2) for m in LOG_404.finditer(server.log_now())})
+    assert not missing, f"the server answered 404 for: {missing}"
+
+
 def test_checker_detects_broken_widgets(lab):
     """Negative proof: every defect planted in broken_widgets.ipynb is reported."""
     server, browser = lab
@@ -715,7 +878,10 @@ def test_checker_detects_broken_widgets(lab):
         (3, "callback-error"),   # slider whose callback raises when moved
         (4, "no-change"),        # button without a handler
         (5, "widget-error"),     # view of a model that does not exist
-        (6, "error-output"),     # ordinary cell that raises
+        (6, "stretched-image"),  # plot stretched to the controls column's height
+        (6, "truncated-label"),  # "a very long description of this slider" cut off
+        (7, "status-frozen"),    # status says "0 steps - training..." for the whole run
+        (8, "error-output"),     # ordinary cell that raises (last: Run All stops there)
     }
     assert expected <= found, f"missed: {expected - found}\n{report.summary()}"
     # The planted defects and nothing else: the working setup cell is not blamed.

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 import mutants as M
-from rnnlab.classroom import checks as C
-from rnnlab.gradcheck import numerical_gradient
+import rnnlab.classroom as C
+from rnnlab.classroom import lstm as L
+from rnnlab.classroom.inputs import rnn_params
+from rnnlab.gradcheck import numerical_gradient, rel_error
 from rnnlab.layers import (
     rnn_backward,
     rnn_forward,
@@ -16,6 +18,7 @@ from rnnlab.layers import (
     softmax,
     temporal_softmax_loss,
 )
+from rnnlab.gru import gru_step_backward, gru_step_forward
 from rnnlab.lstm import lstm_step_backward, lstm_step_forward
 from rnnlab.optim import clip_grad_norm
 
@@ -37,6 +40,8 @@ REFERENCE = {
     "sample_with_temperature": reference_sample,
     "lstm_step_forward": lstm_step_forward,
     "lstm_step_backward": lstm_step_backward,
+    "gru_step_forward": gru_step_forward,
+    "gru_step_backward": gru_step_backward,
 }
 
 CORRECT_VARIANTS = [
@@ -149,7 +154,7 @@ ZOO = [
 def test_every_required_checker_exists_and_is_registered():
     for name in REFERENCE:
         assert C.CHECKERS[name] is getattr(C, f"check_{name}")
-    assert list(C.CHECKERS) == list(REFERENCE)
+    assert list(C.CHECKERS) == [e.name for e in C.EXERCISES] and set(C.CHECKERS) == set(REFERENCE)
 
 
 @pytest.mark.parametrize("name", list(REFERENCE))
@@ -189,11 +194,11 @@ def _reference_outputs(name):
     rng = np.random.default_rng(0)
     if name == "rnn_step_backward":
         x, h_prev = rng.standard_normal((3, 5)), rng.standard_normal((3, 4))
-        Wx, Wh, b = C._rnn_params(rng, 5, 4, scale=0.7)
+        Wx, Wh, b = rnn_params(rng, 5, 4, scale=0.7)
         _, cache = rnn_step_forward(x, h_prev, Wx, Wh, b)
         return rnn_step_backward(rng.standard_normal((3, 4)), cache)
     x, h0 = rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 5))
-    Wx, Wh, b = C._rnn_params(rng, 3, 5, scale=0.6)
+    Wx, Wh, b = rnn_params(rng, 3, 5, scale=0.6)
     _, cache = rnn_forward(x, h0, Wx, Wh, b)
     return rnn_backward(rng.standard_normal((2, 4, 5)), cache)
 
@@ -295,31 +300,31 @@ def test_lstm_mistake_generators_are_correct_with_no_mistake():
     rng = np.random.default_rng(5)
     N, D, H = 3, 4, 5
     x, h_prev, c_prev = rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    Wx, Wh, b = C._lstm_params(rng, D, H)
+    Wx, Wh, b = L._lstm_params(rng, D, H)
     h, c, cache = lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
-    h2, c2 = C._wrong_lstm_forward(x, h_prev, c_prev, Wx, Wh, b)
-    assert C.rel_error(h, h2) < 1e-12 and C.rel_error(c, c2) < 1e-12
+    h2, c2 = L._wrong_lstm_forward(x, h_prev, c_prev, Wx, Wh, b)
+    assert rel_error(h, h2) < 1e-12 and rel_error(c, c2) < 1e-12
     dh, dc = rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    ours = C._wrong_lstm_backward(dh, dc, cache)
-    for name, ref in zip(C._LSTM_GRADS, lstm_step_backward(dh, dc, cache)):
-        assert C.rel_error(ours[name], ref) < 1e-12, name
+    ours = L._wrong_lstm_backward(dh, dc, cache)
+    for name, ref in zip(L._LSTM_GRADS, lstm_step_backward(dh, dc, cache)):
+        assert rel_error(ours[name], ref) < 1e-12, name
     # and every named mistake really changes the answer, so no message can be shown for a correct step
-    for kw, message in C._LSTM_FWD_MISTAKES:
-        assert C.rel_error(C._wrong_lstm_forward(x, h_prev, c_prev, Wx, Wh, b, **kw)[0], h) > 1e-3, message
-    for kw, message in C._LSTM_BWD_MISTAKES:
-        wrong = C._wrong_lstm_backward(dh, dc, cache, **kw)
-        assert max(C.rel_error(wrong[k], ours[k]) for k in C._LSTM_GRADS) > 1e-3, message
+    for kw, message in L._LSTM_FWD_MISTAKES:
+        assert rel_error(L._wrong_lstm_forward(x, h_prev, c_prev, Wx, Wh, b, **kw)[0], h) > 1e-3, message
+    for kw, message in L._LSTM_BWD_MISTAKES:
+        wrong = L._wrong_lstm_backward(dh, dc, cache, **kw)
+        assert max(rel_error(wrong[k], ours[k]) for k in L._LSTM_GRADS) > 1e-3, message
 
 
 def test_lstm_gate_order_covers_every_wrong_order():
-    orders = [kw["order"] for kw, _ in C._LSTM_FWD_MISTAKES if "order" in kw]
+    orders = [kw["order"] for kw, _ in L._LSTM_FWD_MISTAKES if "order" in kw]
     assert len(orders) == len(set(orders)) == 23 and "ifgo" not in orders
 
 
 @pytest.mark.parametrize("order", ["gifo", "oifg"])
 def test_lstm_any_wrong_gate_order_is_named(order):
     def fwd(x, h_prev, c_prev, Wx, Wh, b):
-        return (*C._wrong_lstm_forward(x, h_prev, c_prev, Wx, Wh, b, order=order), None)
+        return (*L._wrong_lstm_forward(x, h_prev, c_prev, Wx, Wh, b, order=order), None)
 
     result = C.check_lstm_step_forward(fwd, show=False)
     assert not result and f"read in the order [{', '.join(order)}]" in str(result)
@@ -340,8 +345,8 @@ def test_lstm_feedback_never_shows_a_reference_value(monkeypatch, name, mutant):
             return out
         return wrapper
 
-    monkeypatch.setattr(C, "lstm_step_forward", recording(lstm_step_forward))
-    monkeypatch.setattr(C, "lstm_step_backward", recording(lstm_step_backward))
+    monkeypatch.setattr(L, "lstm_step_forward", recording(lstm_step_forward))
+    monkeypatch.setattr(L, "lstm_step_backward", recording(lstm_step_backward))
     text = str(C.CHECKERS[name](mutant, show=False))
     assert seen
     numbers = re.findall(r"\d+\.\d+", text)

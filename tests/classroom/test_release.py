@@ -31,14 +31,17 @@ def _solution_lines(source):
     return lines
 
 
-def test_there_are_four_notebooks_with_nine_exercises():
-    assert [p.name for p in SOURCES] == ["01_rnn_step.ipynb", "02_bptt_and_loss.ipynb",
-                                         "03_clipping_and_sampling.ipynb", "04_lstm_step.ipynb"]
-    solved = [c.metadata["nbgrader"]["grade_id"] for p in SOURCES for c in nbformat.read(p, 4).cells
-              if c.metadata.get("nbgrader", {}).get("solution")]
-    assert sorted(solved) == sorted(["numerical_gradient", "rnn_step_forward", "rnn_step_backward", "rnn_backward",
-                                     "temporal_softmax_loss", "clip_grad_norm", "sample_with_temperature",
-                                     "lstm_step_forward", "lstm_step_backward"])
+def test_the_notebooks_and_exercises_are_those_of_the_registry():
+    from rnnlab.classroom import registry
+
+    assert [p.stem for p in SOURCES] == list(registry.notebooks())
+    for p in SOURCES:
+        cells = nbformat.read(p, 4).cells
+        solved = [c.metadata["nbgrader"]["grade_id"] for c in cells if c.metadata.get("nbgrader", {}).get("solution")]
+        assert solved == [e.name for e in registry.notebooks()[p.stem]]
+        points = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in cells
+                  if c.metadata.get("nbgrader", {}).get("grade")}
+        assert points == {f"test_{e.name}": e.points for e in registry.notebooks()[p.stem]}
 
 
 def test_every_checker_has_an_exercise_and_every_exercise_a_graded_check():
@@ -55,15 +58,35 @@ def test_every_checker_has_an_exercise_and_every_exercise_a_graded_check():
 
 
 def test_release_is_in_sync_with_sources(tmp_path):
+    """The committed release is byte for byte what the script writes (sources, metadata, locks)."""
     written = release_exercises.release(tmp_path, SOURCE)
-    assert len(written) == len(SOURCES) == 4
+    assert len(written) == len(SOURCES) == 5
     for path in written:
-        fresh = nbformat.read(path, as_version=4)
-        committed = nbformat.read(RELEASE / path.parent.name / path.name, as_version=4)
-        assert [c.source for c in committed.cells] == [c.source for c in fresh.cells], (
-            f"{path.name} is stale: run python tools/release_exercises.py")
-        assert [c.cell_type for c in committed.cells] == [c.cell_type for c in fresh.cells]
-        assert [c.metadata.get("nbgrader") for c in committed.cells] == [c.metadata.get("nbgrader") for c in fresh.cells]
+        committed = RELEASE / path.parent.name / path.name
+        assert committed.read_text() == path.read_text(), f"{path.name} is stale: run python tools/release_exercises.py"
+    assert release_exercises.main(["--check"]) == 0
+
+
+def test_release_check_notices_a_changed_release(tmp_path, capsys):
+    release_exercises.release(tmp_path, SOURCE)
+    victim = tmp_path / "rnn_from_scratch" / "01_rnn_step.ipynb"
+    nb = nbformat.read(victim, as_version=4)
+    nb.cells[-1].metadata["nbgrader"]["points"] = 99  # what nbgrader's own metadata writing would do
+    nbformat.write(nb, victim)
+    assert release_exercises.main(["--check", "--out", str(tmp_path)]) == 1
+    assert "01_rnn_step.ipynb" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_check_and_read_only_cells_are_locked(path):
+    """A student cannot delete or edit a check cell (it would silently lose its points)."""
+    student = nbformat.read(RELEASE / path.parent.name / path.name, as_version=4)
+    for c in student.cells:
+        nbg = c.metadata["nbgrader"]
+        if nbg.get("grade") or nbg.get("locked"):
+            assert c.metadata["deletable"] is False and c.metadata["editable"] is False, c.source[:60]
+        if nbg.get("solution"):
+            assert c.metadata["deletable"] is False and c.metadata.get("editable", True)
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
@@ -129,12 +152,15 @@ def test_nbgrader_generates_the_same_sources(tmp_path):
     import sys
 
     course = tmp_path / "course"
-    shutil.copytree(ROOT / "classroom", course, ignore=shutil.ignore_patterns("release", "*.db"))
+    shutil.copytree(ROOT / "classroom", course, ignore=shutil.ignore_patterns("release", "*.db", "nbgrader_release"))
     bindir = str(Path(sys.executable).parent)
     env = {**__import__("os").environ, "PATH": bindir + ":" + __import__("os").environ.get("PATH", "")}
     subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "rnn_from_scratch"],
                    cwd=course, check=True, env=env, capture_output=True)
     for path in SOURCES:
-        theirs = nbformat.read(course / "release" / "rnn_from_scratch" / path.name, as_version=4)
+        theirs = nbformat.read(course / "nbgrader_release" / "rnn_from_scratch" / path.name, as_version=4)
         ours = nbformat.read(RELEASE / "rnn_from_scratch" / path.name, as_version=4)
         assert [c.source for c in theirs.cells] == [c.source for c in ours.cells]
+        assert [(c.metadata.get("deletable"), c.metadata.get("editable")) for c in theirs.cells] == [
+            (c.metadata.get("deletable"), c.metadata.get("editable")) for c in ours.cells]
+    assert not (course / "release" / "rnn_from_scratch").exists()  # nbgrader leaves the committed release alone

@@ -148,3 +148,29 @@ def test_batcher_rejects_tiny_data_and_bad_args():
 def test_load_corpus_unknown_name():
     with pytest.raises(ValueError, match=r"'shakespeare' is neither a built-in corpus \(python-docs, running-python-docs\) nor an existing file"):
         R.load_corpus("shakespeare")
+
+
+# --------------------------------------------------------------------------
+# Issue 15: the last raw Python errors (KeyError, AttributeError, IndexError, nan)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("call, error, text", [
+    (lambda: R.rel_error(None, None), TypeError, r"rel_error: a must be a number or an array of numbers, got NoneType"),
+    (lambda: R.rel_error(np.ones(2), "b"), TypeError, r"rel_error: b must be a number"),
+    (lambda: R.shift_letters(["a"]), ValueError, r"shift_letters: letters must be uppercase A-Z, found 'a'"),
+    (lambda: R.shift_letters(["A"], 1.5), TypeError, r"shift_letters: k must be an int, got float 1.5"),
+    (lambda: R.init_weights("orthogonal", (0, 3), np.random.default_rng(0)), ValueError, r"init_weights: shape must be >= 1, got 0"),
+    (lambda: R.init_weights("orthogonal", [3, 3], np.random.default_rng(0)), TypeError, r"init_weights: shape must be a tuple"),
+    (lambda: R.init_weights("orthogonal", (3, 3), 0), TypeError, r"init_weights: rng must be a numpy Generator"),
+    (lambda: R.SequenceModel(5, 4, rng=5), TypeError, r"SequenceModel: rng must be a numpy Generator .*, got int"),
+    (lambda: R.SequenceRegressor(2, 4, 1, rng="seed"), TypeError, r"SequenceRegressor: rng must be a numpy Generator"),
+    (lambda: R.SequenceModel(5, 4, dtype="garbage"), TypeError, r"SequenceModel: dtype must be float32 or float64, got 'garbage'"),
+    (lambda: R.SequenceModel(5, 4, dtype=np.float16), TypeError, r"SequenceModel: dtype must be float32 or float64, got float16"),
+    (lambda: R.History(losses=[1.0, 2.0]).smoothed(0), ValueError, r"History.smoothed: window must be >= 1, got 0"),
+    (lambda: R.Vocab.from_text("ab").one_hot([0, 1], dtype=int), TypeError, r"Vocab.one_hot: dtype must be float32 or float64"),
+    (lambda: R.Vocab.from_text(["a", "b"]), TypeError, r"Vocab.from_text: text must be a str, got list"),
+])
+def test_no_raw_python_errors(call, error, text):
+    with pytest.raises(error, match=text):
+        call()

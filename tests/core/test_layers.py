@@ -153,3 +153,68 @@ def test_mixed_dtypes_raise(rng):
     x, h0, Wx, Wh, b = make_rnn_inputs(rng)
     with pytest.raises(TypeError, match=r"one float dtype.*Wh=float32"):
         R.rnn_forward(x, h0, Wx, Wh.astype(np.float32), b)
+
+
+# --------------------------------------------------------------------------
+# Hardening (issue 15): helpers take float arrays only; masked nan stays out
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fn", [R.softmax, R.log_softmax])
+def test_softmax_helpers_reject_ints_lists_and_empty_axes(fn):
+    name = fn.__name__
+    with pytest.raises(TypeError, match=rf"{name}: z must have dtype float32 or float64, got int64"):
+        fn(np.array([1, 2, 3]))
+    with pytest.raises(TypeError, match=rf"{name}: z must be a numpy array.*got list"):
+        fn([1.0, 2.0])
+    with pytest.raises(ValueError, match=rf"{name}: axis 1 of the input is empty \(shape \(2, 0\)\)"):
+        fn(np.zeros((2, 0)))
+    with pytest.raises(ValueError, match=rf"{name}: axis must be in \[-2, 2\) for an array of shape \(2, 3\), got 2"):
+        fn(np.zeros((2, 3)), axis=2)
+    with pytest.raises(TypeError, match=rf"{name}: axis must be an int, got float"):
+        fn(np.zeros((2, 3)), axis=1.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_helpers_keep_dtype_and_are_right(dtype):
+    z = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 1000.0]], dtype)
+    p = R.softmax(z)
+    assert p.dtype == dtype and R.log_softmax(z).dtype == dtype
+    np.testing.assert_allclose(p.sum(-1), 1, rtol=1e-6)
+    np.testing.assert_allclose(np.exp(R.log_softmax(z)), p, rtol=1e-5, atol=1e-30)
+
+
+def test_activate_rejects_non_float_input():
+    with pytest.raises(TypeError, match=r"activate: a must have dtype float32 or float64, got int64"):
+        R.activate(np.array([-1, 2]), "relu")
+    with pytest.raises(TypeError, match=r"activate: a must be a numpy array.*got list"):
+        R.activate([0.5], "tanh")
+    with pytest.raises(TypeError, match=r"activation_grad_from_output: h must be a numpy array.*got float"):
+        R.activation_grad_from_output(0.5, "tanh")
+
+
+def test_embedding_backward_refuses_to_mix_dtypes():
+    W = np.ones((5, 3), np.float32)
+    _, cache = R.embedding_forward(np.array([[0, 1]]), W)
+    with pytest.raises(TypeError, match=r"embedding_backward: dout has dtype float64 but the embedding table W has float32"):
+        R.embedding_backward(np.ones((1, 2, 3)), cache)
+    assert R.embedding_backward(np.ones((1, 2, 3), np.float32), cache).dtype == np.float32
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nonfinite_scores_at_masked_positions_do_not_reach_the_loss(bad):
+    rng = np.random.default_rng(0)
+    scores = rng.standard_normal((2, 3, 4))
+    y = rng.integers(0, 4, (2, 3))
+    mask = np.array([[1, 1, 0], [1, 0, 0]], dtype=bool)
+    clean_loss, clean_d = R.temporal_softmax_loss(scores, y, mask)
+    dirty = scores.copy()
+    dirty[0, 2] = bad
+    dirty[1, 1, 0] = bad
+    loss, d = R.temporal_softmax_loss(dirty, y, mask)
+    assert loss == pytest.approx(clean_loss, rel=1e-12)
+    np.testing.assert_allclose(d, clean_d, rtol=1e-12)
+    assert np.all(d[~mask] == 0)
+    # the masked loss equals the plain loss over the kept positions only
+    kept = [R.temporal_softmax_loss(scores[n:n + 1, t:t + 1], y[n:n + 1, t:t + 1])[0] for n, t in zip(*np.nonzero(mask))]
+    assert loss == pytest.approx(np.mean(kept), rel=1e-12)

@@ -1,6 +1,6 @@
 """Deliberately wrong student solutions (the bug zoo) and correct alternative solutions.
 
-Each mutant is what a student might hand in; tests/test_checks.py asserts that
+Each mutant is what a student might hand in; tests/classroom/test_checks.py asserts that
 the matching checker fails it with the right diagnosis.  The comment above each
 mutant names the seed transcript (/work/shared/seeds/) its mistake comes from.
 The correct variants compute the right values in a different way from rnnlab,

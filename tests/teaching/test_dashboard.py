@@ -180,3 +180,49 @@ def test_delay_widget_train_adds_a_curve_and_clear_removes_it():
     assert len(w.runs) == 2 and "identity" in w.runs[1][0] and "clip 1" in w.runs[1][0]
     w.clear_button.click()
     assert w.runs == [] and w.plot.value == empty
+
+
+def status_steps(d):
+    """The step count the status line shows (first line: 'H = .., ..; N steps ...')."""
+    import re
+
+    m = re.search(r"; (\d+) steps", d.status.value)
+    assert m, d.status.value
+    return int(m.group(1))
+
+
+def test_status_counts_steps_while_training_and_keeps_two_lines(data):
+    d = small_dashboard(data, steps=20_000)
+    d.start_button.click()
+    try:
+        seen = set()
+        deadline = time.time() + 30
+        while len(seen) < 3 and time.time() < deadline:    # three different counts while it runs
+            if "training" in d.status.value:
+                seen.add(status_steps(d))
+            time.sleep(0.01)
+        assert d.running
+        assert len(seen) >= 3 and min(seen) >= 1, f"status did not count steps while training: {sorted(seen)}"
+    finally:
+        d.stop_button.click()
+        assert d.wait(timeout=30)
+    # after Stop: the real total, the state, the losses, still exactly two unwrappable lines
+    assert status_steps(d) == d.history.steps > 0
+    assert "stopped" in d.status.value and "bits/char" in d.status.value
+    assert d.status.value.count("<div") == 2 and d.status.value.count("white-space: nowrap") == 2
+
+
+def test_status_has_two_lines_before_any_model(data):
+    d = small_dashboard(data)
+    assert "press Start" in d.status.value and d.status.value.count("<div") == 2
+
+
+def test_plot_beside_controls_keeps_its_drawn_shape(data):
+    """A flex row would stretch the image to the controls' height: top-aligned, height auto."""
+    d = small_dashboard(data)
+    assert d.widget.layout.align_items == "flex-start"
+    assert d.plot.layout.height == "auto" and d.plot.layout.object_fit == "contain"
+    controls = d.widget.children[0]
+    assert controls.layout.flex == "0 0 auto"    # the column neither grows nor shrinks: the plot stays put
+    w = DelayMemoryWidget(k_max=1, hidden_size=8, steps=50)
+    assert w.widget.layout.align_items == "flex-start" and w.plot.layout.height == "auto"

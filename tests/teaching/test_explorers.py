@@ -1,15 +1,20 @@
 """Behaviour of the explorers' pure functions, and that each widget redraws when a control moves."""
 
+import re
+
 import numpy as np
 import pytest
 
 from rnnlab.teaching.explorers import (
     clipping_effect,
+    format_number,
     gradient_flow_explorer,
     gradient_norms_over_time,
+    one_unit_equation,
     one_unit_explorer,
     one_unit_input,
     one_unit_trajectory,
+    plot_gradient_flow,
     recurrent_matrix,
     truncation_error,
     weight_gradients,
@@ -143,7 +148,21 @@ def test_one_unit_explorer_redraws_when_a_control_changes():
     box.controls["activation"].value = "relu"
     assert box.summary.value != text1
     _, h = one_unit_trajectory(1.0, 1.2, 0.0, "relu", 30, "pulse")
-    assert f"{h[-1]:.4f}" in box.summary.value
+    assert f"h_T = {h[-1]:.4g}" in box.summary.value
+
+
+def test_one_unit_texts_merge_signs_and_keep_numbers_short():
+    # A negative term reads "- 1.50", never "+ -1.50"; a first negative weight keeps its minus.
+    assert one_unit_equation(1.0, 0.8, -1.5) == "h_t = f(1.00 x_t + 0.80 h_(t-1) - 1.50)"
+    assert one_unit_equation(-0.5, -1.2, 0.25) == "h_t = f(-0.50 x_t - 1.20 h_(t-1) + 0.25)"
+    # relu blowing up: 1.5^99 has 18 digits before the point; the summary must not print them
+    box = one_unit_explorer()
+    box.controls["activation"].value = "relu"
+    box.controls["w_h"].value = 1.5
+    box.controls["T"].value = 100
+    text = box.summary.value
+    assert "e+17" in text and not re.search(r"\d{6,}", text), text
+    assert format_number(1.5 ** 99) == "2.71e+17" and format_number(0.76159) == "0.7616"
 
 
 def test_gradient_flow_explorer_redraws_when_a_control_changes():
@@ -155,3 +174,16 @@ def test_gradient_flow_explorer_redraws_when_a_control_changes():
     box.controls["truncate"].value = 10
     assert box.image.value != png1
     assert "over 9 steps back" in box.summary.value
+
+
+def test_truncated_gradient_plot_overlays_the_full_curve_on_the_same_axis():
+    full_fig = plot_gradient_flow(1.0, "tanh", T=30)
+    trunc_fig = plot_gradient_flow(1.0, "tanh", T=30, truncate=8)
+    (full_ax,), (trunc_ax,) = full_fig.axes, trunc_fig.axes
+    assert len(full_ax.get_lines()) == 1 and len(trunc_ax.get_lines()) == 2
+    full_line, trunc_line = trunc_ax.get_lines()
+    np.testing.assert_array_equal(full_line.get_ydata(), full_ax.get_lines()[0].get_ydata())
+    assert np.isnan(trunc_line.get_ydata()[:30 - 8]).all()          # never reached by the truncated gradient
+    np.testing.assert_allclose(trunc_line.get_ydata()[-8:], full_line.get_ydata()[-8:])
+    assert trunc_ax.get_ylim() == full_ax.get_ylim()
+    assert [t.get_text() for t in trunc_ax.get_legend().get_texts()] == ["full BPTT", "truncated BPTT (k = 8)"]

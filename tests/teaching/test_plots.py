@@ -80,10 +80,13 @@ def test_hidden_heatmap_shows_chosen_units_and_signal():
     text = "ab(c)"
     h = np.arange(15, dtype=float).reshape(5, 3)
     ax = hidden_heatmap(text, h, [2, 0], signal=np.array([0, 0, 1, 1, 0]))
-    img = ax.get_images()[0].get_array()
-    assert img.shape == (3, 5)
-    assert np.allclose(img[1], h[:, 2]) and np.allclose(img[2], h[:, 0])
+    units_img, signal_img = ax.get_images()
+    assert units_img.get_array().shape == (2, 5)
+    assert np.allclose(units_img.get_array()[0], h[:, 2]) and np.allclose(units_img.get_array()[1], h[:, 0])
+    assert np.allclose(signal_img.get_array()[0], [0, 0, 1, 1, 0])
     assert [t.get_text() for t in ax.get_yticklabels()] == ["indicator", "unit 2", "unit 0"]
+    assert len(ax.figure.axes) == 2                                   # the heatmap and its colour bar
+    assert min(t.get_fontsize() for t in ax.get_xticklabels()) >= 10   # characters readable
     plt.close(ax.figure)
     with pytest.raises(ValueError, match=r"units must be in \[0, 3\), got \[3\]"):
         hidden_heatmap(text, h, [3])
@@ -102,6 +105,36 @@ def test_colored_text_html_escapes_and_colours_by_sign():
         colored_text_html("abc", np.zeros(2))
 
 
+def test_colored_text_html_centres_on_the_mean_and_adds_a_key():
+    v = np.array([-0.9, -0.9, -0.5, -0.9])      # a unit that sits near -0.9 and moves once
+    plain = colored_text_html("abcd", v)
+    assert plain.count("38,139,210") == 4       # all blue: the movement hardly shows
+    centred = colored_text_html("abcd", v, center="mean", key=True)
+    spans = centred.split('<div style="font-family: monospace')[1].split("<span")[1:]
+    assert "220,50,47,1.000" in spans[2]        # the one move is the strongest colour
+    assert "below the mean (-0.80)" in centred and "0.30 or more" in centred
+    with pytest.raises(ValueError, match="center must be None or 'mean'"):
+        colored_text_html("abcd", v, center="median")
+
+
 def test_colored_text_html_is_stable_under_tiny_noise():
     v = np.array([0.3, -0.7, 1.0])
     assert colored_text_html("abc", v) == colored_text_html("abc", v + 1e-12)
+    # a value at the mean must not change colour when noise flips the sign of its tiny deviation
+    w = np.array([0.2, 0.5, 0.8])
+    assert colored_text_html("abc", w + [0, 1e-13, 0], center="mean") == colored_text_html(
+        "abc", w - [0, 1e-13, 0], center="mean")
+
+
+def test_history_legend_sits_outside_the_axes_and_raw_curve_is_coloured():
+    h = History(losses=list(np.geomspace(3.0, 1e-3, 50)), grad_norms=[1.0] * 50)
+    ax = plot_history(h, smooth=1, logy=True, baseline=2.0)
+    fig = ax.figure
+    fig.canvas.draw()
+    legend_box = ax.get_legend().get_window_extent()
+    axes_box = ax.get_window_extent()
+    assert legend_box.x0 > axes_box.x1          # right of the axes: cannot cover a curve or the baseline
+    raw = ax.get_lines()[0]
+    assert raw.get_color() == "C0" and raw.get_label() == "train (each step)"   # not a faint grey
+    assert ax.get_yscale() == "log"
+    plt.close(fig)

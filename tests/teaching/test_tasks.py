@@ -246,3 +246,20 @@ def test_default_alphabet_setup_fits_all_five_rows_and_beats_the_lookup_table():
     per_row = (model.predict(x) == y).mean(axis=1)
     assert (per_row == 1.0).all()
     assert model.accuracy(x, y) > lookup_table_accuracy(x, y)
+
+
+def test_seed003_torch_recipe_barely_moves_in_10_steps_and_fits_with_more():
+    torch = pytest.importorskip("torch")
+    from rnnlab.teaching.tasks import alphabet_ids, seed003_torch_recipe
+
+    torch.set_num_threads(1)
+    x, y = alphabet_ids()
+    _, loss, acc, steps = seed003_torch_recipe(x, y, 1e-3, 10)
+    assert steps == 10 and 3.0 < loss < np.log(26) + 0.05 and acc < 1.0
+    net, loss, acc, steps = seed003_torch_recipe(x, y, 1e-2, 200, stop_at_100=True)
+    assert acc == 1.0 and steps < 200
+    with torch.no_grad():
+        pred = net(torch.eye(26)[torch.from_numpy(x)]).argmax(-1).numpy()
+    assert (pred == y).all()
+    with pytest.raises(ValueError, match="seed003_torch_recipe"):
+        seed003_torch_recipe(x[0], y[0])

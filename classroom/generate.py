@@ -1,22 +1,41 @@
-"""Build the instructor's source notebooks of the rnn_from_scratch assignment.
+"""Generate the instructor's source notebooks of the rnn_from_scratch assignment.
 
-    python classroom/build_sources.py [04_lstm_step.ipynb ...]             # all when none named
+    python classroom/generate.py            # write classroom/source/rnn_from_scratch/*.ipynb (keeps outputs
+                                            # of cells whose source did not change)
+    python classroom/generate.py --check    # exit 1 if a committed source notebook differs
     python tools/run_notebooks.py classroom/source/rnn_from_scratch/*.ipynb   # store outputs
     python tools/release_exercises.py                                        # student versions
 
-The committed artefacts are the .ipynb files; this script is how they were
-written (edit here, rebuild, re-run, re-release).  Cell metadata follows
-nbgrader (schema 3): solution cells, autograded test cells with points, and
-locked read-only cells, so ``nbgrader generate_assignment`` / ``autograde`` work.
+Where things come from (one source of truth each):
+- the solution of every exercise: the function of that name in classroom/solutions/<module>.py
+  (imported, linted and tested like the package), copied here verbatim;
+- the exercises, their notebook, points and minutes: rnnlab/classroom/registry.py
+  (``{min:<name>}`` and ``{total:<notebook>}`` in the prose below are filled from it);
+- the prose and demo cells: this file.
+
+Cell metadata follows nbgrader (schema 3): solution cells, autograded test cells with points,
+and locked read-only cells, so ``nbgrader generate_assignment`` / ``autograde`` work.  The
+hidden test of each check cell only calls rnnlab.classroom.hidden, whose seeds are not in any
+notebook.
 """
 
+import argparse
+import ast
+import re
+import sys
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 HERE = Path(__file__).resolve().parent
-ASSIGNMENT = HERE / "source" / "rnn_from_scratch"
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # this checkout's rnnlab, also when run as a script
+
+from rnnlab.classroom import registry  # noqa: E402
+
+ASSIGNMENT = HERE / "source" / registry.ASSIGNMENT
+SOLUTIONS = HERE / "solutions"
 
 
 def meta(grade_id, *, solution=False, grade=False, locked=False, points=None):
@@ -27,26 +46,47 @@ def meta(grade_id, *, solution=False, grade=False, locked=False, points=None):
     return {"nbgrader": m}
 
 
+def _times(text):
+    """Fill {min:<exercise>} and {total:<notebook>} from the registry."""
+    text = re.sub(r"\{min:(\w+)\}", lambda m: str(registry.BY_NAME[m.group(1)].minutes), text)
+    return re.sub(r"\{total:(\w+)\}", lambda m: str(registry.minutes(m.group(1))), text)
+
+
 def md(text, grade_id):
-    return new_markdown_cell(text.strip("\n"), metadata=meta(grade_id, locked=True))
+    return new_markdown_cell(_times(text.strip("\n")), metadata=meta(grade_id, locked=True))
 
 
 def setup(code, grade_id="setup"):
     return new_code_cell(code.strip("\n"), metadata=meta(grade_id, locked=True))
 
 
-def solution(name, code):
-    return new_code_cell(code.strip("\n"), metadata=meta(name, solution=True))
+def solution_source(name):
+    """The source of the function ``name`` in classroom/solutions/<its checker module>.py."""
+    path = SOLUTIONS / f"{registry.BY_NAME[name].module}.py"
+    text = path.read_text()
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            lines = text.split("\n")
+            end = node.end_lineno  # the AST ends at the last statement: take the comments after it
+            while end < len(lines) and lines[end].startswith("    #"):
+                end += 1
+            return "\n".join(lines[node.lineno - 1:end])
+    raise LookupError(f"{path} defines no function {name}")
 
 
-def test(name, points):
+def solution(name):
+    return new_code_cell(solution_source(name), metadata=meta(name, solution=True))
+
+
+def test(name):
+    """The locked, autograded check cell; its hidden part grades on seeds kept out of the notebook."""
+    points = registry.BY_NAME[name].points
     code = f"""
 # Check your function (autograded, {points} points). Run this cell as often as you like.
 result = check_{name}({name})
 ### BEGIN HIDDEN TESTS
-assert result, str(result)
-for seed in (1, 2):  # new random cases, so hard-coding the visible ones does not pass
-    assert check_{name}({name}, seed=seed, show=False), f"{name} fails on new random cases (seed {{seed}})"
+from rnnlab.classroom.hidden import grade
+grade("{name}", {name})
 ### END HIDDEN TESTS
 """
     return new_code_cell(code.strip("\n"), metadata=meta(f"test_{name}", grade=True, locked=True, points=points))
@@ -80,16 +120,16 @@ NB1 = [
 numerical gradient you would use to test any backward pass. Afterwards you can explain where
 every term of the step's gradient comes from.
 
-Three exercises, about 45 minutes in all: the numerical gradient (15 min), the step forward
-(10 min) and the step backward (20 min).
+Three exercises, about {total:01_rnn_step} minutes in all: the numerical gradient ({min:numerical_gradient} min), the step
+forward ({min:rnn_step_forward} min) and the step backward ({min:rnn_step_backward} min).
 """ + HOW, "intro"),
     setup("""
 import numpy as np
 
-from rnnlab.classroom.checks import check_numerical_gradient, check_rnn_step_backward, check_rnn_step_forward
+from rnnlab.classroom import check_numerical_gradient, check_rnn_step_backward, check_rnn_step_forward
 """),
     md(r"""
-## 1.1 The numerical gradient (about 15 minutes)
+## 1.1 The numerical gradient (about {min:numerical_gradient} minutes)
 
 A backward pass is easy to get subtly wrong, so we test it against a gradient computed with
 nothing but the forward pass. For one entry $x_i$ the **centred difference**
@@ -108,24 +148,10 @@ Write `numerical_gradient(f, x, df=None, eps=1e-5)`:
 
 Hint: `for i in np.ndindex(x.shape)` visits every index of an array of any shape.
 """, "md_numerical_gradient"),
-    solution("numerical_gradient", """
-def numerical_gradient(f, x, df=None, eps=1e-5):
-    \"\"\"Two-sided numerical gradient of sum(f(x) * df) with respect to x.  x: any shape -> grad: x.shape\"\"\"
-    ### BEGIN SOLUTION
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        x_plus = x.copy()  # perturb copies: the caller's x stays intact
-        x_plus[i] += eps
-        x_minus = x.copy()
-        x_minus[i] -= eps
-        diff = np.asarray(f(x_plus)) - np.asarray(f(x_minus))
-        grad[i] = np.sum(diff * (1.0 if df is None else df)) / (2 * eps)
-    return grad
-    ### END SOLUTION
-"""),
-    test("numerical_gradient", 2),
+    solution("numerical_gradient"),
+    test("numerical_gradient"),
     md(r"""
-## 1.2 One step forward (about 10 minutes)
+## 1.2 One step forward (about {min:rnn_step_forward} minutes)
 
 We use row vectors and a batch of $N$ sequences: $x_t$ is $(N, D)$, the hidden state $h$ is
 $(N, H)$. One step computes
@@ -139,18 +165,10 @@ Write `rnn_step_forward(x, h_prev, Wx, Wh, b)` returning `(h_next, cache)`. The 
 your backward pass would need; the checker only looks at `h_next`. It tests each of the three
 terms alone (the other inputs zeroed), so it can tell you which term is wrong.
 """, "md_rnn_step_forward"),
-    solution("rnn_step_forward", """
-def rnn_step_forward(x, h_prev, Wx, Wh, b):
-    \"\"\"x: (N, D), h_prev: (N, H), Wx: (D, H), Wh: (H, H), b: (H,) -> h_next: (N, H), cache\"\"\"
-    ### BEGIN SOLUTION
-    h_next = np.tanh(x @ Wx + h_prev @ Wh + b)
-    cache = (x, h_prev, Wx, Wh, h_next)
-    return h_next, cache
-    ### END SOLUTION
-"""),
-    test("rnn_step_forward", 1),
+    solution("rnn_step_forward"),
+    test("rnn_step_forward"),
     md(r"""
-## 1.3 One step backward (about 20 minutes)
+## 1.3 One step backward (about {min:rnn_step_backward} minutes)
 
 Given `dh_next` $= \partial L / \partial h_t$, shape $(N, H)$, go back through the tanh first:
 $\tanh'(a) = 1 - \tanh(a)^2 = 1 - h_t^2$, so
@@ -166,21 +184,8 @@ Write `rnn_step_backward(dh_next, cache)` returning `(dx, dh_prev, dWx, dWh, db)
 comes from **rnnlab's** forward step, so the check does not depend on your 1.2: it is the tuple
 `(x, h_prev, Wx, Wh, h_next, activation)` (activation is `"tanh"` here).
 """, "md_rnn_step_backward"),
-    solution("rnn_step_backward", """
-def rnn_step_backward(dh_next, cache):
-    \"\"\"dh_next: (N, H) -> dx: (N, D), dh_prev: (N, H), dWx: (D, H), dWh: (H, H), db: (H,)\"\"\"
-    x, h_prev, Wx, Wh, h_next, activation = cache
-    ### BEGIN SOLUTION
-    da = dh_next * (1 - h_next**2)  # through the tanh
-    dx = da @ Wx.T
-    dh_prev = da @ Wh.T
-    dWx = x.T @ da
-    dWh = h_prev.T @ da
-    db = da.sum(axis=0)
-    return dx, dh_prev, dWx, dWh, db
-    ### END SOLUTION
-"""),
-    test("rnn_step_backward", 3),
+    solution("rnn_step_backward"),
+    test("rnn_step_backward"),
     md("""
 ## Summary
 
@@ -211,16 +216,17 @@ NB2 = [
 cross-entropy loss over every time step. Afterwards you can explain why the gradient of an early
 hidden state collects contributions from every later step, and why the loss is a mean.
 
-Two exercises, about 55 minutes: BPTT (30 min) and the temporal softmax loss (25 min).
+Two exercises, about {total:02_bptt_and_loss} minutes: BPTT ({min:rnn_backward} min) and the temporal softmax loss
+({min:temporal_softmax_loss} min).
 """ + HOW, "intro"),
     setup("""
 import numpy as np
 
-from rnnlab.classroom.checks import check_rnn_backward, check_temporal_softmax_loss
+from rnnlab.classroom import check_rnn_backward, check_temporal_softmax_loss
 from rnnlab.layers import rnn_forward
 """),
     md(r"""
-## 2.1 Backpropagation through time (about 30 minutes)
+## 2.1 Backpropagation through time (about {min:rnn_backward} minutes)
 
 rnnlab's `rnn_forward(x, h0, Wx, Wh, b)` runs the step of Exercise 1 over a sequence
 `x` of shape $(N, T, D)$ and returns every hidden state `h`, shape $(N, T, H)$, and a cache
@@ -248,29 +254,10 @@ has one slice per step. After the loop, `dh_next` is the gradient for `h0`.
 
 Write `rnn_backward(dh, cache)` returning `(dx, dh0, dWx, dWh, db)`. Do not change `dh` in place.
 """, "md_rnn_backward"),
-    solution("rnn_backward", """
-def rnn_backward(dh, cache):
-    \"\"\"dh: (N, T, H) -> dx: (N, T, D), dh0: (N, H), dWx: (D, H), dWh: (H, H), db: (H,)\"\"\"
-    x, h0, Wx, Wh, h, activation = cache
-    ### BEGIN SOLUTION
-    N, T, D = x.shape
-    dx = np.zeros_like(x)
-    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wh.shape[0], dtype=x.dtype)
-    dh_next = np.zeros_like(h0)  # nothing comes from after the last step
-    for t in reversed(range(T)):
-        h_prev = h0 if t == 0 else h[:, t - 1]
-        da = (dh[:, t] + dh_next) * (1 - h[:, t] ** 2)
-        dx[:, t] = da @ Wx.T
-        dWx += x[:, t].T @ da
-        dWh += h_prev.T @ da
-        db += da.sum(axis=0)
-        dh_next = da @ Wh.T
-    return dx, dh_next, dWx, dWh, db
-    ### END SOLUTION
-"""),
-    test("rnn_backward", 4),
+    solution("rnn_backward"),
+    test("rnn_backward"),
     md(r"""
-## 2.2 The temporal softmax loss (about 25 minutes)
+## 2.2 The temporal softmax loss (about {min:temporal_softmax_loss} minutes)
 
 The output layer gives scores $s$ of shape $(N, T, V)$: at every step, one unnormalised
 log-probability per symbol. With targets $y$ of shape $(N, T)$ the loss is the **mean**
@@ -287,24 +274,8 @@ not count in the mean. Subtract each row's maximum before `np.exp` — softmax d
 Write `temporal_softmax_loss(scores, y, mask=None)` returning `(loss, dscores)`: `loss` a number,
 `dscores` shaped like `scores` with its dtype.
 """, "md_temporal_softmax_loss"),
-    solution("temporal_softmax_loss", """
-def temporal_softmax_loss(scores, y, mask=None):
-    \"\"\"scores: (N, T, V), y: (N, T) ints, mask: (N, T) or None -> loss: float, dscores: (N, T, V)\"\"\"
-    ### BEGIN SOLUTION
-    N, T, V = scores.shape
-    w = np.ones((N, T), dtype=scores.dtype) if mask is None else mask.astype(scores.dtype)
-    shifted = scores - scores.max(axis=-1, keepdims=True)  # no overflow in exp
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    log_p_y = np.take_along_axis(log_probs, y[..., None], axis=-1)[..., 0]
-    count = w.sum()
-    loss = -float((w * log_p_y).sum() / count)
-    dscores = np.exp(log_probs)
-    dscores[np.arange(N)[:, None], np.arange(T)[None, :], y] -= 1
-    dscores *= (w / count)[..., None]
-    return loss, dscores
-    ### END SOLUTION
-"""),
-    test("temporal_softmax_loss", 3),
+    solution("temporal_softmax_loss"),
+    test("temporal_softmax_loss"),
     md("""
 ## Summary
 
@@ -334,16 +305,17 @@ NB3 = [
 **Learning goal.** Write the two pieces that make a character model train stably and generate
 text: clipping by the global gradient norm, and sampling the next symbol with a temperature.
 
-Two exercises, about 25 minutes: clipping (10 min) and sampling (15 min).
+Two exercises, about {total:03_clipping_and_sampling} minutes: clipping ({min:clip_grad_norm} min) and sampling
+({min:sample_with_temperature} min).
 """ + HOW, "intro"),
     setup("""
 import numpy as np
 
-from rnnlab.classroom.checks import check_clip_grad_norm, check_sample_with_temperature
+from rnnlab.classroom import check_clip_grad_norm, check_sample_with_temperature
 from rnnlab.layers import softmax
 """),
     md(r"""
-## 3.1 Clipping by the global norm (about 10 minutes)
+## 3.1 Clipping by the global norm (about {min:clip_grad_norm} minutes)
 
 Through a long sequence, gradients can explode: one huge step can undo all training. Clipping
 rescales **all** gradients by one common factor when their global norm
@@ -358,21 +330,10 @@ Write `clip_grad_norm(grads, max_norm)`: `grads` is a dict name -> array, change
 (leave it alone when the norm is at most `max_norm`); return the global norm *before* clipping
 (it is worth plotting during training).
 """, "md_clip_grad_norm"),
-    solution("clip_grad_norm", """
-def clip_grad_norm(grads, max_norm):
-    \"\"\"grads: dict of arrays, scaled in place to global norm <= max_norm -> total_norm before clipping\"\"\"
-    ### BEGIN SOLUTION
-    total_norm = float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
-    if total_norm > max_norm:
-        scale = max_norm / total_norm
-        for g in grads.values():
-            g *= scale  # in place: the caller's arrays change
-    return total_norm
-    ### END SOLUTION
-"""),
-    test("clip_grad_norm", 2),
+    solution("clip_grad_norm"),
+    test("clip_grad_norm"),
     md(r"""
-## 3.2 Sampling with temperature (about 15 minutes)
+## 3.2 Sampling with temperature (about {min:sample_with_temperature} minutes)
 
 To generate text, the model gives scores for the next symbol and we **draw** one. Dividing the
 scores by a temperature $\tau$ before the softmax changes how adventurous the draw is: $\tau < 1$
@@ -397,18 +358,8 @@ Write `sample_with_temperature(scores, temperature, rng)`:
 The checker draws a few thousand samples and compares their frequencies with the right
 distribution, so any correct way of sampling passes.
 """, "md_sample_with_temperature"),
-    solution("sample_with_temperature", """
-def sample_with_temperature(scores, temperature, rng):
-    \"\"\"scores: (V,), temperature >= 0, rng: numpy Generator -> int index in [0, V)\"\"\"
-    ### BEGIN SOLUTION
-    if temperature == 0:
-        return int(np.argmax(scores))  # the limit tau -> 0: greedy
-    z = scores / temperature
-    p = np.exp(z - z.max())  # subtract the max: exp never overflows
-    return int(rng.choice(len(scores), p=p / p.sum()))
-    ### END SOLUTION
-"""),
-    test("sample_with_temperature", 2),
+    solution("sample_with_temperature"),
+    test("sample_with_temperature"),
     md("""
 ## Summary
 
@@ -438,16 +389,17 @@ NB4 = [
 (LSTM) cell. Afterwards you can explain what each of its four gates does, which two paths bring a
 gradient to the cell state, and why the cell state lets gradients survive many time steps.
 
-Two exercises, about 55 minutes: the step forward (20 min) and the step backward (35 min).
+Two exercises, about {total:04_lstm_step} minutes: the step forward ({min:lstm_step_forward} min) and the step
+backward ({min:lstm_step_backward} min).
 """ + HOW, "intro"),
     setup("""
 import numpy as np
 
 from rnnlab import lstm
-from rnnlab.classroom.checks import check_lstm_step_backward, check_lstm_step_forward
+from rnnlab.classroom import check_lstm_step_backward, check_lstm_step_forward
 """),
     md(r"""
-## 4.1 One step forward (about 20 minutes)
+## 4.1 One step forward (about {min:lstm_step_forward} minutes)
 
 The vanilla cell of Exercise 1 rewrites its whole state at every step. An LSTM keeps a second
 state, the **cell state** $c$ of shape $(N, H)$, a memory that the step changes only through
@@ -480,25 +432,10 @@ checker looks at `h_next` and `c_next`. It first sets `c_prev` to zero (then $c_
 the write alone), then zeroes the candidate's block of the weights (then $g_t = 0$ and
 $c_t = f_t \odot c_{t-1}$, the memory kept alone), so it can say which part is wrong.
 """, "md_lstm_step_forward"),
-    solution("lstm_step_forward", """
-def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
-    \"\"\"x: (N, D), h_prev, c_prev: (N, H), Wx: (D, 4H), Wh: (H, 4H), b: (4H,) -> h_next, c_next: (N, H), cache\"\"\"
-    ### BEGIN SOLUTION
-    H = h_prev.shape[1]
-    a = x @ Wx + h_prev @ Wh + b  # (N, 4H), blocks [i, f, g, o]
-    i = 1 / (1 + np.exp(-a[:, :H]))
-    f = 1 / (1 + np.exp(-a[:, H:2 * H]))
-    g = np.tanh(a[:, 2 * H:3 * H])
-    o = 1 / (1 + np.exp(-a[:, 3 * H:]))
-    c_next = f * c_prev + i * g  # keep part of the old memory, write part of the candidate
-    h_next = o * np.tanh(c_next)
-    cache = (x, h_prev, c_prev, Wx, Wh, np.concatenate([i, f, g, o], axis=1), np.tanh(c_next))
-    return h_next, c_next, cache
-    ### END SOLUTION
-"""),
-    test("lstm_step_forward", 2),
+    solution("lstm_step_forward"),
+    test("lstm_step_forward"),
     md(r"""
-## 4.2 One step backward (about 35 minutes)
+## 4.2 One step backward (about {min:lstm_step_backward} minutes)
 
 The backward exercise uses **rnnlab's** forward step, so it does not depend on your 4.1. Its
 cache is the tuple `(x, h_prev, c_prev, Wx, Wh, gates, tanh_c)`: `gates`, shape $(N, 4H)$, holds
@@ -540,30 +477,8 @@ Write `lstm_step_backward(dh_next, dc_next, cache)` returning
 checker sends a gradient through $c_t$ alone (`dh_next` zero), then through $h_t$ alone (`dc_next`
 zero), then compares everything with numerical gradients.
 """, "md_lstm_step_backward"),
-    solution("lstm_step_backward", """
-def lstm_step_backward(dh_next, dc_next, cache):
-    \"\"\"dh_next, dc_next: (N, H) -> dx: (N, D), dh_prev, dc_prev: (N, H), dWx: (D, 4H), dWh: (H, 4H), db: (4H,)\"\"\"
-    x, h_prev, c_prev, Wx, Wh, gates, tanh_c = cache
-    ### BEGIN SOLUTION
-    H = tanh_c.shape[1]
-    i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
-    dc = dc_next + dh_next * o * (1 - tanh_c**2)  # both paths into c_next
-    da = np.concatenate([
-        dc * g * i * (1 - i),  # input gate
-        dc * c_prev * f * (1 - f),  # forget gate
-        dc * i * (1 - g**2),  # candidate
-        dh_next * tanh_c * o * (1 - o),  # output gate
-    ], axis=1)
-    dc_prev = dc * f  # the additive path: no matrix, no tanh'
-    dx = da @ Wx.T
-    dh_prev = da @ Wh.T
-    dWx = x.T @ da
-    dWh = h_prev.T @ da
-    db = da.sum(axis=0)
-    return dx, dh_prev, dc_prev, dWx, dWh, db
-    ### END SOLUTION
-"""),
-    test("lstm_step_backward", 4),
+    solution("lstm_step_backward"),
+    test("lstm_step_backward"),
     md(r"""
 ## 4.3 What the cell state buys (nothing to write)
 
@@ -615,23 +530,183 @@ forget gate's bias at 1.
 
 
 
+# ---------------------------------------------------------------------------
+# 05: one GRU step, forward and backward
+# ---------------------------------------------------------------------------
+
+NB5 = [
+    md("""
+# Exercise 5: one GRU step, forward and backward
+
+**Learning goal.** Write the forward and backward pass of one step of a gated recurrent unit
+(GRU), the LSTM's smaller cousin: two gates and no separate cell state. Afterwards you can explain
+how the update gate mixes the old state with a candidate, and why a gradient can pass back through
+the step without any matrix.
+
+Two exercises, about {total:05_gru_step} minutes: the step forward ({min:gru_step_forward} min) and the step
+backward ({min:gru_step_backward} min).
+""" + HOW, "intro"),
+    setup("""
+import numpy as np
+
+from rnnlab import gru
+from rnnlab.classroom import check_gru_step_backward, check_gru_step_forward
+"""),
+    md(r"""
+## 5.1 One step forward (about {min:gru_step_forward} minutes)
+
+As for the LSTM, one weight matrix holds all the blocks side by side, here three of width $H$ in
+the order **$[r, z, n]$** (PyTorch's): $W_x$ is $(D, 3H)$, $W_h$ is $(H, 3H)$, $b$ is $(3H,)$, and
+the candidate has a second bias $b_{hn}$ of shape $(H,)$. Write $u_{[k]}$ for block $k$ of a
+$(N, 3H)$ array $u$:
+
+$$r_t = \sigma\big((x_t W_x + b + h_{t-1} W_h)_{[r]}\big), \qquad
+z_t = \sigma\big((x_t W_x + b + h_{t-1} W_h)_{[z]}\big),$$
+
+$$n_t = \tanh\big((x_t W_x + b)_{[n]} + r_t \odot ((h_{t-1} W_h)_{[n]} + b_{hn})\big), \qquad
+h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}.$$
+
+The **reset gate** $r$ decides how much of the old state the candidate may look at: it multiplies
+the whole recurrent term of the candidate, $b_{hn}$ included (that is why $b_{hn}$ cannot be folded
+into $b$). The **update gate** $z$ mixes: near 1 it keeps the old state, near 0 it takes the
+candidate. (Some texts write the mix the other way round, $z \odot n + (1 - z) \odot h_{t-1}$; this
+course follows PyTorch.)
+
+Write `gru_step_forward(x, h_prev, Wx, Wh, b, b_hn)` returning `(h_next, cache)`; the checker looks
+at `h_next`. It first sets `h_prev` to zero (then $h_t = (1 - z_t) \odot n_t$, the candidate path
+alone), then compares random cases.
+""", "md_gru_step_forward"),
+    solution("gru_step_forward"),
+    test("gru_step_forward"),
+    md(r"""
+## 5.2 One step backward (about {min:gru_step_backward} minutes)
+
+The backward exercise uses **rnnlab's** forward step. Its cache is
+`(x, h_prev, Wx, Wh, gates, hn)`: `gates`, shape $(N, 3H)$, holds the values of $r, z, n$ after
+their activations, and `hn` $= (h_{t-1} W_h)_{[n]} + b_{hn}$, the term the reset gate scaled.
+Given `dh_next` $= \partial L / \partial h_t$:
+
+1. **The mix.** $h_t = (1 - z) \odot n + z \odot h_{t-1}$ gives the gradient on $n$, on $z$ (it is
+   $dh_{next} \odot (h_{t-1} - n)$) and a **direct** part of `dh_prev`, $dh_{next} \odot z$.
+2. **Through the activations:** $1 - n^2$ for the candidate, $\sigma(1 - \sigma)$ for $r$ and $z$.
+   The candidate's pre-activation sends $dn_{pre} \odot hn$ to $r$.
+3. **Two gradients on the pre-activations.** On $x_t W_x + b$ the blocks are
+   $[dr_{pre}, dz_{pre}, dn_{pre}]$; on $h_{t-1} W_h$ the $n$ block is scaled by $r$:
+   $[dr_{pre}, dz_{pre}, dn_{pre} \odot r]$. Then, as in Exercise 1, $dx$, $dW_x$, $db$ come from the
+   first, $dW_h$ and the matrix part of `dh_prev` from the second, and $db_{hn}$ sums its $n$ block.
+
+Write `gru_step_backward(dh_next, cache)` returning `(dx, dh_prev, dWx, dWh, db, db_hn)`, without
+changing `dh_next` or the cache.
+""", "md_gru_step_backward"),
+    solution("gru_step_backward"),
+    test("gru_step_backward"),
+    md(r"""
+## 5.3 The path without a matrix (nothing to write)
+
+The direct part $dh_{next} \odot z$ of `dh_prev` is the GRU's version of the LSTM's `dc * f`: with
+$z$ near 1 the gradient passes back unchanged. Here rnnlab's GRU runs 30 steps with a gradient on
+the last state only, while the update gate's bias moves $z$ from mostly closed to mostly open:
+""", "md_gru_path"),
+    setup("""
+rng = np.random.default_rng(1)
+N, T, D, H = 4, 30, 3, 5
+xs = rng.standard_normal((N, T, D))
+Wx, Wh = 0.3 * rng.standard_normal((D, 3 * H)), 0.3 * rng.standard_normal((H, 3 * H))
+for bias_z in (-2.0, 0.0, 2.0, 5.0):
+    b = np.zeros(3 * H)
+    b[H:2 * H] = bias_z  # the update gate's block
+    h, cache = gru.gru_forward(xs, np.zeros((N, H)), Wx, Wh, b, np.zeros(H))
+    dh = np.zeros_like(h)
+    dh[:, -1] = 1.0
+    dx = gru.gru_backward(dh, cache)[0]
+    mean_z = cache.gates[:, :, H:2 * H].mean()
+    print(f"update bias {bias_z:+.0f}: mean z = {mean_z:.3f}, |dx at t=0| / |dx at t=T-1| = "
+          f"{np.linalg.norm(dx[:, 0]) / np.linalg.norm(dx[:, -1]):.2e}")
+""", "demo_gru_path"),
+    md("""
+The ratio says how much of the gradient given at the last step still reaches the first input.
+With $z$ near 1 the state is carried almost unchanged and so is the gradient; with $z$ small the
+state is rewritten at every step and the gradient fades like a vanilla RNN's.
+
+## Summary
+
+- A GRU step: two sigmoid gates $r, z$ and a tanh candidate $n$ in blocks $[r, z, n]$; the reset
+  gate scales the candidate's whole recurrent term, $b_{hn}$ included; the update gate mixes,
+  $h_t = (1 - z) \\odot n + z \\odot h_{t-1}$.
+- Backward: the mix sends $dh \\odot (h_{t-1} - n)$ to $z$ and $dh \\odot z$ straight to $h_{t-1}$;
+  the $n$ block of the recurrent gradient is scaled by $r$.
+
+## Self-check questions
+
+1. With `h_prev` zero, what is `h_next`, and which gate no longer matters?
+2. Which term of `dh_prev` has no matrix in it, and when is it large?
+3. Why does $b_{hn}$ get its own gradient instead of being part of `db`?
+""", "summary"),
+]
+
+
 NOTEBOOKS = {"01_rnn_step.ipynb": NB1, "02_bptt_and_loss.ipynb": NB2,
-             "03_clipping_and_sampling.ipynb": NB3, "04_lstm_step.ipynb": NB4}
+             "03_clipping_and_sampling.ipynb": NB3, "04_lstm_step.ipynb": NB4, "05_gru_step.ipynb": NB5}
 
 
-def main(argv=()):
-    """Write the named notebooks (all when none is named): rebuilding clears their stored outputs."""
-    names = list(argv) or list(NOTEBOOKS)
+def _cell_key(cell):
+    return cell.cell_type, cell.source, cell.metadata.get("nbgrader")
+
+
+def generated(name):
+    """The notebook ``name`` as generated (no outputs)."""
+    return notebook(NOTEBOOKS[name])
+
+
+def write(name, folder=ASSIGNMENT):
+    """Write one source notebook; cells whose source did not change keep their stored outputs."""
+    nb = generated(name)
+    path = folder / name
+    if path.exists():
+        old = nbformat.read(path, as_version=4)
+        if [_cell_key(c) for c in old.cells] == [_cell_key(c) for c in nb.cells]:
+            return path, False  # unchanged: keep the stored outputs
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path, True
+
+
+def stale(folder=ASSIGNMENT):
+    """Names of committed source notebooks whose cells differ from what this script generates."""
+    out = []
+    for name in NOTEBOOKS:
+        path = folder / name
+        if not path.exists():
+            out.append(name)
+            continue
+        old = nbformat.read(path, as_version=4)
+        if [_cell_key(c) for c in old.cells] != [_cell_key(c) for c in generated(name).cells]:
+            out.append(name)
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("names", nargs="*", help="notebooks to write (default: all)")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a source notebook is out of date")
+    args = parser.parse_args(argv)
+    if args.check:
+        bad = stale()
+        if bad:
+            print("out of date (run python classroom/generate.py, then tools/run_notebooks.py on them): "
+                  + ", ".join(bad))
+            return 1
+        print("source notebooks are up to date")
+        return 0
+    names = args.names or list(NOTEBOOKS)
     unknown = sorted(set(names) - set(NOTEBOOKS))
     if unknown:
         raise SystemExit(f"unknown notebook(s) {unknown}; choose from {list(NOTEBOOKS)}")
-    ASSIGNMENT.mkdir(parents=True, exist_ok=True)
     for name in names:
-        nbformat.write(notebook(NOTEBOOKS[name]), ASSIGNMENT / name)
-        print("wrote", ASSIGNMENT / name)
+        path, changed = write(name)
+        print(("wrote " if changed else "unchanged ") + str(path.relative_to(ROOT)))
+    return 0
 
 
 if __name__ == "__main__":
-    import sys
-
-    main(sys.argv[1:])
+    sys.exit(main())
