@@ -171,7 +171,7 @@ def draw_char_lm_comparison(axes, cells, *, unigram_bits=None, labels=None):
         ax.grid(alpha=0.3, axis="y")
     if unigram_bits is not None:
         axes[0].axhline(unigram_bits, color="0.3", ls="--", lw=1, label="unigram baseline")
-        axes[0].legend(fontsize=8, loc="lower right")
+        axes[0].legend(fontsize=8, loc="center right")
     lo = min(r["val_bits"] for c in names for r in cells[c]["runs"])
     axes[0].set_ylim(max(0.0, lo - 0.5), (unigram_bits or lo + 1) + 0.2)
     axes[0].set_title("bits per char (lower is better)")
