@@ -12,7 +12,9 @@ WITH_TORCH ?= 1
 WITH_BROWSER ?= 0
 BIN    := $(VENV)/bin
 comma  := ,
-EXTRAS := dev$(if $(filter test,$(MAKECMDGOALS)),$(comma)classroom,)$(if $(filter 1,$(WITH_TORCH)),$(comma)torch,)$(if $(filter 1,$(WITH_BROWSER)),$(comma)browser,)
+# nbgrader (the classroom round-trip test) comes with `make test`, or with WITH_CLASSROOM=1
+WITH_CLASSROOM ?= $(if $(filter test,$(MAKECMDGOALS)),1,0)
+EXTRAS := dev$(if $(filter 1,$(WITH_CLASSROOM)),$(comma)classroom,)$(if $(filter 1,$(WITH_TORCH)),$(comma)torch,)$(if $(filter 1,$(WITH_BROWSER)),$(comma)browser,)
 
 .PHONY: setup lab test test-fast test-browser release benchmark images clean
 

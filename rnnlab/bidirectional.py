@@ -13,6 +13,7 @@ Shapes (batch-first row vectors, as everywhere in rnnlab):
 
     x       : (N, T, D)   inputs, padded to a common length T
     lengths : (N,)        ints in [1, T]: sequence n occupies steps 0 .. L_n - 1
+    mask    : (N, T) bool the same information: True at steps t < L_n (give one of the two)
     h       : (N, T, 2H)  forward states in h[..., :H], backward states in h[..., H:];
                           zero at padded steps t >= L_n
 
@@ -85,6 +86,17 @@ def lengths_from_mask(mask):
     return lengths.astype(np.int64)
 
 
+def _lengths_or_mask(where, lengths, mask):
+    if mask is None:
+        return lengths
+    if lengths is not None:
+        raise ValueError(f"{where}: give lengths or mask, not both")
+    try:
+        return lengths_from_mask(mask)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"{where}: {e}") from None
+
+
 def reverse_index(lengths, T):
     """(N, T) index that reverses each row inside its length: idx[n, t] = L_n - 1 - t for t < L_n, else t.
 
@@ -140,7 +152,7 @@ def _check_x(where, x):
     return x.shape
 
 
-def bidirectional_forward(x, params, cell="rnn", *, lengths=None, activation="tanh", prefix=""):
+def bidirectional_forward(x, params, cell="rnn", *, lengths=None, mask=None, activation="tanh", prefix=""):
     """One bidirectional recurrent layer.
 
     Args:
@@ -149,6 +161,7 @@ def bidirectional_forward(x, params, cell="rnn", *, lengths=None, activation="ta
                  the same for ``bwd_``, and the cell's extras (GRU: ``fwd_b_hn``, ``bwd_b_hn`` (H,))
         cell:    "rnn", "lstm" or "gru" (any name in rnnlab.cells.CELLS)
         lengths: (N,) ints in [1, T], or None (every sequence fills all T steps)
+        mask:    (N, T) bool, True at the real steps (padding at the end): another way to give lengths
         activation: for the vanilla cell ("tanh", "sigmoid", "relu"); gated cells ignore it
         prefix:  prepended to every parameter name (a stack uses "l0_", "l1_", ...)
 
@@ -162,7 +175,7 @@ def bidirectional_forward(x, params, cell="rnn", *, lengths=None, activation="ta
         c = get_cell(cell)
     except ValueError as e:
         raise ValueError(f"{where}: {e}") from None
-    lengths = check_lengths(where, lengths, N, T)
+    lengths = check_lengths(where, _lengths_or_mask(where, lengths, mask), N, T)
     mask = mask_from_lengths(lengths, T).astype(x.dtype)
     pf = _cell_params(c, params, prefix + "fwd_", where)
     pb = _cell_params(c, params, prefix + "bwd_", where)
@@ -228,14 +241,14 @@ def num_layers_in(params):
     return k
 
 
-def stacked_bidirectional_forward(x, params, cell="rnn", *, lengths=None, activation="tanh"):
+def stacked_bidirectional_forward(x, params, cell="rnn", *, lengths=None, mask=None, activation="tanh"):
     """num_layers bidirectional layers on top of each other (as torch's num_layers with bidirectional=True).
 
     Args:
         x:       (N, T, D) inputs
         params:  flat dict, layer k's parameters prefixed ``l{k}_`` (see bidirectional_forward);
                  layer 0's Wx is (D, G*H), every later layer's Wx is (2H, G*H)
-        cell, lengths, activation: as in bidirectional_forward
+        cell, lengths, mask, activation: as in bidirectional_forward
 
     Returns:
         h:     (N, T, 2H) the top layer's states, zero at padded steps
@@ -243,6 +256,7 @@ def stacked_bidirectional_forward(x, params, cell="rnn", *, lengths=None, activa
     """
     where = "stacked_bidirectional_forward"
     _check_x(where, x)
+    lengths = _lengths_or_mask(where, lengths, mask)
     L = num_layers_in(params)
     if L == 0:
         raise KeyError(f"{where}: params has no layer: expected keys 'l0_fwd_Wx', 'l0_bwd_Wx', ..., got {sorted(params)[:6]}")

@@ -86,6 +86,19 @@ def test_reverse_index_reverses_inside_the_length_and_is_its_own_inverse():
     np.testing.assert_array_equal(idx[rows, idx], np.broadcast_to(np.arange(5), (3, 5)))
 
 
+@pytest.mark.parametrize("cell", CELL_NAMES)
+def test_a_mask_gives_the_same_result_as_lengths(cell, rng):
+    x = rng.standard_normal((N, T, D))
+    p = _params(cell, rng, num_layers=2)
+    h1, _ = stacked_bidirectional_forward(x, p, cell, lengths=LENGTHS)
+    h2, _ = stacked_bidirectional_forward(x, p, cell, mask=mask_from_lengths(LENGTHS, T))
+    np.testing.assert_array_equal(h1, h2)
+    with pytest.raises(ValueError, match="lengths or mask, not both"):
+        stacked_bidirectional_forward(x, p, cell, lengths=LENGTHS, mask=mask_from_lengths(LENGTHS, T))
+    with pytest.raises(TypeError, match="stacked_bidirectional_forward: .*bool"):
+        stacked_bidirectional_forward(x, p, cell, mask=mask_from_lengths(LENGTHS, T).astype(int))
+
+
 def test_mask_and_lengths_round_trip():
     m = mask_from_lengths(LENGTHS, T)
     assert m.sum() == LENGTHS.sum() and m[1].tolist() == [True, True, False, False, False]

@@ -107,7 +107,7 @@ def test_ci_runs_unit_tests_and_nbval_under_the_second_interpreter(tmp_path):
     r = _run_ci(tmp_path, RNNLAB_SECOND_PYTHON=sys.executable)
     assert r.returncode == 0, r.stdout + r.stderr
     calls = (tmp_path / "calls.log").read_text().splitlines()
-    assert f"make setup PYTHON={sys.executable} VENV=.venv-{version} WITH_TORCH=0" in calls
+    assert f"make setup PYTHON={sys.executable} VENV=.venv-{version} WITH_TORCH=0 WITH_CLASSROOM=1" in calls
     # the default pytest run: addopts carry --nbval, testpaths tests + notebooks + classroom/source
     assert "second-python -m pytest -m not browser" in calls
 
@@ -128,18 +128,21 @@ def test_setup_reinstalls_only_when_pyproject_changes(tmp_path):
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").write_text("")
-    args = ["make", "-C", str(ROOT), "-n", "setup", f"VENV={venv}", "WITH_TORCH=0"]
-    first = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    args = ["make", "-C", str(ROOT), "-n", "setup", f"VENV={venv}", "WITH_TORCH=0", "WITH_BROWSER=0",
+            "WITH_CLASSROOM=0"]
+    # run from `make test`, the outer make's variables (WITH_BROWSER=1 ...) arrive through MAKEFLAGS
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    first = subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout
     assert "pip install" in first                       # never installed: install
     stamp = venv / ".installed-dev"
     stamp.write_text("")
     newer = (ROOT / "pyproject.toml").stat().st_mtime + 10
     os.utime(stamp, (newer, newer))
-    again = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    again = subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout
     assert "pip install" not in again, again            # installed since pyproject.toml changed: nothing
     older = (ROOT / "pyproject.toml").stat().st_mtime - 10
     os.utime(stamp, (older, older))
-    assert "pip install" in subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    assert "pip install" in subprocess.run(args, capture_output=True, text=True, check=True, env=env).stdout
 
 
 def test_make_lab_and_conda_route_start_the_course_through_one_script():

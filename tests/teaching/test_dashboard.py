@@ -202,7 +202,8 @@ def test_status_counts_steps_while_training_and_keeps_two_lines(data):
                 seen.add(status_steps(d))
             time.sleep(0.01)
         assert d.running
-        assert len(seen) >= 3 and min(seen) >= 1, f"status did not count steps while training: {sorted(seen)}"
+        # (the first may be the 0 shown before the first step; the defect was staying at 0)
+        assert len(seen) >= 3 and max(seen) >= 5, f"status did not count steps while training: {sorted(seen)}"
     finally:
         d.stop_button.click()
         assert d.wait(timeout=30)
