@@ -40,7 +40,7 @@ def _block(H, gate):
 
 
 def gru_variant(x, h_prev, Wx, Wh, b, b_hn, *, order=GATES, update="pytorch", reset="after", bhn="inside",
-                n_act="tanh", gate_act="sigmoid", use_bhn=True):
+                n_act="tanh", gate_act="sigmoid", use_bhn=True, no_rec=""):
     """h_next of a GRU step written with the given choices; defaults are the course's step.
 
     update: "pytorch" h = (1-z) n + z h_prev, "swapped" h = z n + (1-z) h_prev;
@@ -52,8 +52,8 @@ def gru_variant(x, h_prev, Wx, Wh, b, b_hn, *, order=GATES, update="pytorch", re
     ah = h_prev @ Wh
     blk = {gate: slice(k * H, (k + 1) * H) for k, gate in enumerate(order)}
     act = _sig if gate_act == "sigmoid" else np.tanh
-    r = act(ax[:, blk["r"]] + ah[:, blk["r"]])
-    z = act(ax[:, blk["z"]] + ah[:, blk["z"]])
+    r = act(ax[:, blk["r"]] + (0 if "r" in no_rec else ah[:, blk["r"]]))
+    z = act(ax[:, blk["z"]] + (0 if "z" in no_rec else ah[:, blk["z"]]))
     bias = b_hn if use_bhn else 0
     if reset == "before":
         rec = (r * h_prev) @ Wh[:, blk["n"]] + bias
@@ -78,6 +78,10 @@ def _order_text(order):
 _FWD_MISTAKES = [
     ({"update": "swapped"}, "the update gate is used the other way round: in this course (and PyTorch) "
                             "h_next = (1 - z) * n + z * h_prev, so z near 1 KEEPS the old state."),
+    ({"no_rec": "z"}, "the update gate z misses its recurrent term: z = sigmoid(x @ Wx_z + b_z + h_prev @ Wh_z), "
+                      "so the gate can depend on the previous state."),
+    ({"no_rec": "r"}, "the reset gate r misses its recurrent term: r = sigmoid(x @ Wx_r + b_r + h_prev @ Wh_r)."),
+    ({"no_rec": "rz"}, "the gates r and z miss their recurrent terms h_prev @ Wh_r and h_prev @ Wh_z."),
     ({"update": "no old state"}, "the old state is missing from the mix: h_next = (1 - z) * n + z * h_prev, so "
                                  "the term z * h_prev carries the memory forward."),
     ({"update": "no mix"}, "the update gate is not used: h_next is not the candidate n alone but the mix "

@@ -1,19 +1,19 @@
-"""Tests for rnnlab.teaching.gated: gradients through time, equal-parameter sizing, the
-cell comparisons of notebook 06 (delay-k and long recall) and its widget."""
+"""Tests for notebook 06's support code: gradients through time, equal-parameter sizing, the
+cell comparisons (delay-k and long recall) in rnnlab.teaching.gated_experiments, the
+drawing in gated_plots and the widget in gated."""
 
 import numpy as np
 import pytest
 
 from rnnlab import (SequenceModel, Vocab, lstm_forward, numerical_gradient, rnn_backward, rnn_forward,
                     train_val_split)
-from rnnlab.teaching.gated import (
-    GatedDelayWidget,
+from rnnlab.teaching.gated import GatedDelayWidget
+from rnnlab.teaching.gated_experiments import (
     cell_params,
     compare_char_lm,
     compare_recall,
     compare_tasks,
     delay_accuracy,
-    draw_memory_comparison,
     gradient_norms_through_time,
     largest_solved_k,
     matched_hidden_sizes,
@@ -21,6 +21,7 @@ from rnnlab.teaching.gated import (
     recall_accuracy,
     solved_summary,
 )
+from rnnlab.teaching.gated_plots import draw_lstm_cell, draw_memory_comparison
 from rnnlab.teaching.tasks import delay_memory_curve
 
 # ---------------- gradients through time ----------------
@@ -313,7 +314,6 @@ def test_lstm_diagram_draws_every_part_of_the_step():
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from rnnlab.teaching.gated import draw_lstm_cell
 
     ax = draw_lstm_cell(Figure().add_subplot())
     labels = " ".join(t.get_text() for t in ax.texts)
