@@ -37,29 +37,7 @@ from rnnlab.teaching.tasks import best_unit, indicator, nats_to_bits, unigram_bi
 
 HERE = Path(__file__).resolve().parent
 
-
-def command_line(script, argv):
-    """How to re-run this: the script and its options, without --out (where the result went)."""
-    argv = list(argv)
-    if "--out" in argv:
-        i = argv.index("--out")
-        del argv[i:i + 2]
-    return " ".join(["python", f"experiments/{script}", *argv])
-
-
-def rnnlab_version():
-    """The git commit of the rnnlab that ran (and whether its files differed from it), for the record."""
-    import subprocess
-
-    root = Path(rnnlab.__file__).resolve().parent
-    try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "."], capture_output=True,
-                               text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return commit + (" (with local changes)" if dirty else "")
+from _record import command_line, rnnlab_version  # noqa: E402
 
 
 KINDS = ('inside "..."', "inside (...)", "inside [...]", "inside '...'")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rnnlab.layers import embedding_backward, embedding_forward, rnn_step_backward, rnn_step_forward
-from rnnlab.teaching.checks import eps_sweep, layer_rel_errors, one_hot
+from rnnlab.teaching.gradcheck_demos import eps_sweep, layer_rel_errors, one_hot
 
 
 def _step_problem(seed=0, N=2, D=3, H=4):
