@@ -24,6 +24,7 @@ from ..classifier import RECURRENT_INITS, SequenceClassifier, fit_classifier
 from ..datasets import code_or_prose_splits, digits_splits
 from ..padding import PaddedBatch, PaddedBatches
 from .plots import figure_to_png
+from .widget_layout import beside_plot
 
 
 class ClassifierWidget:
@@ -67,7 +68,7 @@ class ClassifierWidget:
         controls = widgets.VBox([self.task, self.cell, self.layers, self.bidirectional, self.dropout, self.init,
                                  self.hidden, self.steps, self.lr, self.seed, self.train_button, self.progress,
                                  self.status])
-        self.widget = widgets.VBox([widgets.HBox([controls, self.plot]), self.table])
+        self.widget = widgets.VBox([beside_plot(controls, self.plot), self.table])
 
     def _ipython_display_(self):
         from IPython.display import display

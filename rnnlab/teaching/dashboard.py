@@ -25,28 +25,14 @@ from ..data import SequenceBatcher
 from ..layers import ACTIVATIONS
 from ..model import SequenceModel
 from ..optim import make_optimizer
+from .widget_layout import CONTROLS_WIDTH, beside_plot
 from .plots import LivePlot, concat_histories, figure_to_png
 from .tasks import delay_memory_curve, nats_to_bits
 from ..train import History, TrainingDiverged, evaluate, train
 
 # --------------------------------------------------------------------------
-# Layout shared by the widgets with controls on the left and a plot on the right
+# The status line: two lines that never wrap
 # --------------------------------------------------------------------------
-
-CONTROLS_WIDTH = "390px"
-
-
-def beside_plot(controls, plot):
-    """HBox of a controls column and a plot Image, the image at its drawn aspect ratio.
-
-    A flex row stretches its children to the tallest one (the controls column), which
-    would display the PNG taller than drawn; top-aligned, height auto and
-    object-fit contain keep it as drawn.
-    """
-    plot.layout.height = "auto"
-    plot.layout.object_fit = "contain"
-    plot.layout.align_self = "flex-start"
-    return widgets.HBox([controls, plot], layout=widgets.Layout(align_items="flex-start"))
 
 
 def _two_lines(first, second, title=""):

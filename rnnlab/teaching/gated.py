@@ -53,7 +53,7 @@ class GatedDelayWidget:
         self.results = {}
         self.train_button.on_click(lambda _: self.run())
         self.task.observe(self._task_changed, names="value")
-        from .dashboard import CONTROLS_WIDTH, beside_plot
+        from .widget_layout import CONTROLS_WIDTH, beside_plot
 
         self.widget = beside_plot(
             widgets.VBox([self.task, self.k_max, self.k_step, self.hidden, self.steps, self.cells,
